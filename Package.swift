@@ -1,0 +1,163 @@
+// swift-tools-version:6.2
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "beacon",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Beacon", targets: ["Beacon"]),
+        .library(name: "BeaconEvents", targets: ["BeaconEvents"]),
+        .library(name: "BeaconAMQP", targets: ["BeaconAMQP"]),
+        .library(name: "BeaconWeb", targets: ["BeaconWeb"]),
+        .library(name: "BeaconWorker", targets: ["BeaconWorker"]),
+        .library(name: "BeaconTesting", targets: ["BeaconTesting"]),
+        .executable(name: "web", targets: ["web"]),
+        .executable(name: "worker", targets: ["worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
+    ],
+    targets: [
+        // MARK: Signals — no dependencies beyond the standard library and Synchronization.
+        .target(name: "Beacon", swiftSettings: swiftSettings),
+
+        // MARK: The event schema, shared by every producer and consumer.
+        .target(name: "BeaconEvents", swiftSettings: swiftSettings),
+
+        // MARK: AMQP 0-9-1 over rabbitmq-c.
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(name: "CAMQPShim", dependencies: ["CRabbitMQ"]),
+        .target(
+            name: "BeaconAMQP",
+            dependencies: [
+                "CRabbitMQ",
+                "CAMQPShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: SMTP through libcurl.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+
+        // MARK: The web server.
+        .target(
+            name: "BeaconWeb",
+            dependencies: [
+                "Beacon",
+                "BeaconEvents",
+                "BeaconAMQP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "web",
+            dependencies: [
+                "BeaconWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The worker.
+        .target(
+            name: "BeaconWorker",
+            dependencies: [
+                "BeaconEvents",
+                "BeaconAMQP",
+                "CCurl",
+                "CCurlShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "worker",
+            dependencies: [
+                "BeaconWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "worker",
+            exclude: ["worker.yaml", "templates"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Helpers for users' tests.
+        .target(
+            name: "BeaconTesting",
+            dependencies: [
+                "Beacon",
+                "BeaconEvents",
+                "BeaconWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests. Integration tests reach the broker and SMTP server that `make test` starts.
+        .target(
+            name: "IntegrationSupport",
+            dependencies: ["BeaconEvents"],
+            path: "Tests/IntegrationSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeaconAMQPTests",
+            dependencies: ["BeaconAMQP", "IntegrationSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeaconWebTests",
+            dependencies: [
+                "BeaconWeb",
+                "BeaconTesting",
+                "IntegrationSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeaconWorkerTests",
+            dependencies: ["BeaconWorker", "IntegrationSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProjectTests",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// Beacon: see DESIGN.md.

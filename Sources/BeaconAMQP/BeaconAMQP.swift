@@ -1,0 +1,1 @@
+// BeaconAMQP: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BeaconEvents: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BeaconTesting: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BeaconWeb: see DESIGN.md.

@@ -1,0 +1,1 @@
+// BeaconWorker: see DESIGN.md.

@@ -1,0 +1,1 @@
+print("web: not built yet")
