@@ -161,3 +161,28 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: Benchmarks (package-benchmark). Kept out of the normal build: `BEACON_BENCHMARKS=1 swift package benchmark`,
+// or `make bench`.
+if Context.environment["BEACON_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.0", traits: ["MallocInterposer"])
+    )
+    let suites: [(name: String, library: Target.Dependency)] = [
+        ("SignalBenchmarks", "Beacon"),
+        ("EventBenchmarks", "BeaconEvents"),
+        ("AMQPBenchmarks", "BeaconAMQP"),
+        ("WorkerBenchmarks", "BeaconWorker"),
+    ]
+    for suite in suites {
+        package.targets.append(
+            .executableTarget(
+                name: suite.name,
+                dependencies: [suite.library, .product(name: "Benchmark", package: "benchmark")],
+                path: "Benchmarks/\(suite.name)",
+                swiftSettings: swiftSettings,
+                plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            )
+        )
+    }
+}
