@@ -1,1 +1,0 @@
-// BeaconEvents: see DESIGN.md.

@@ -1,0 +1,91 @@
+/// What must never travel in an event or a log line, and how it is blanked out.
+///
+/// Header values such as `Authorization`, `Cookie` and `Set-Cookie`, query parameters named like a password,
+/// token or secret, and the password in a URL's user info are replaced by ``placeholder``. Further names can be
+/// configured; matching ignores case.
+public struct Redaction: Sendable, Hashable {
+    /// What a redacted value is replaced with.
+    public static let placeholder = "[REDACTED]"
+
+    /// Header names whose values are always secret.
+    public static let defaultHeaderNames: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-csrf-token",
+    ]
+
+    /// Words that make a query parameter or field secret when its name contains one of them.
+    public static let defaultSecretWords: [String] = [
+        "password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "private_key",
+        "credential", "signature", "session",
+    ]
+
+    /// The policy with the default names only.
+    public static let standard = Redaction()
+
+    /// Lowercased header names whose values are secret.
+    public let headerNames: Set<String>
+    /// Lowercased words; a parameter or field whose name contains one is secret.
+    public let secretWords: [String]
+
+    /// A policy with the defaults plus `headerNames` and `secretWords` (any case).
+    public init(headerNames: some Sequence<String> = [], secretWords: some Sequence<String> = []) {
+        self.headerNames = Self.defaultHeaderNames.union(headerNames.map { $0.lowercased() })
+        self.secretWords = Self.defaultSecretWords + secretWords.map { $0.lowercased() }
+    }
+
+    /// True when the values of header `name` must not travel.
+    public func isSecretHeader(_ name: some StringProtocol) -> Bool {
+        headerNames.contains(name.lowercased())
+    }
+
+    /// True when a query parameter or field called `name` holds a secret (`password`, `access_token`, …).
+    public func isSecretName(_ name: some StringProtocol) -> Bool {
+        let lowered = name.lowercased()
+        return secretWords.contains { lowered.contains($0) }
+    }
+
+    /// A path with an optional query, its secret query values replaced: `/login?user=a&password=[REDACTED]`.
+    /// Parameter names are compared after percent-decoding, so `pass%77ord` is caught too.
+    public func redactingQuery(ofPath path: String) -> String {
+        guard let questionMark = path.firstIndex(of: "?") else { return path }
+        let query = path[path.index(after: questionMark)...]
+        var changed = false
+        let parameters = query.split(separator: "&", omittingEmptySubsequences: false).map { parameter -> Substring in
+            let name = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            guard isSecretName(Self.percentDecoded(name)) else { return parameter }
+            changed = true
+            return "\(name)=\(Self.placeholder)"
+        }
+        guard changed else { return path }
+        return "\(path[..<questionMark])?\(parameters.joined(separator: "&"))"
+    }
+
+    /// A URL with the password in its user info replaced: `amqp://beacon:[REDACTED]@host:5672/`.
+    public func redactingPassword(inURL url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        let keptBefore: Substring = url[...colon]
+        let keptAfter: Substring = url[at...]
+        return keptBefore + Self.placeholder + keptAfter
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        guard text.contains("%") || text.contains("+") else { return String(text) }
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next(), let low = iterator.next(),
+                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+                else { return String(text) }
+                bytes.append(value)
+            default: bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
