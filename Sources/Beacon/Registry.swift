@@ -1,15 +1,24 @@
 import Synchronization
 
-/// A signal's registrations (its connections, in registration order) and its mute depth: the mutable state that every change goes through,
-/// under the signal's lock. Sends never read it; they read the ``Snapshot`` published from it.
+/// A signal's registrations (its connections, in registration order) and its mute depth: the mutable state that every
+/// change goes through, under the signal's lock. Sends never read it; they read the ``Snapshot`` published from it.
 struct Registry<Payload: Sendable, Output: Sendable> {
     private(set) var registrations: [Registration<Payload, Output>] = []
     private var nextOrder: UInt64 = 0
     private var muteDepth = 0
     /// Counts the changes a send can see; a snapshot is published when it moves.
     private(set) var generation: UInt64 = 0
-    /// Connections and disconnections not yet announced on the meta-signals.
-    private var changes: [ReceiverChange] = []
+    /// A strong reference to the published snapshot, so that replacing it never frees it under the lock.
+    private var publishedSnapshot: Snapshot<Payload, Output>?
+    private var aftermath = Aftermath()
+
+    /// What an update leaves for after the lock: the changes to announce, and the references to drop. Dropping the last
+    /// reference to a receiver runs the deinitialisers of what its closure captured — user code, which may well cancel
+    /// a subscription of this very signal and so must not run under its lock.
+    struct Aftermath {
+        var changes: [ReceiverChange] = []
+        var released: [any Sendable] = []
+    }
 
     mutating func connect(
         _ receiver: Receiver<Payload, Output>,
@@ -20,7 +29,7 @@ struct Registry<Payload: Sendable, Output: Sendable> {
         registrations.append(Registration(order: nextOrder, receiver: receiver, sender: sender, connection: connection))
         nextOrder += 1
         generation += 1
-        changes.append(ReceiverChange(subscription: Subscription(connection), reason: .connected))
+        aftermath.changes.append(ReceiverChange(subscription: Subscription(connection), reason: .connected))
         return connection
     }
 
@@ -39,7 +48,8 @@ struct Registry<Payload: Sendable, Output: Sendable> {
         for registration in registrations {
             if let reason = reasonForRemoving(registration) {
                 registration.connection.connected.store(false, ordering: .releasing)
-                changes.append(ReceiverChange(subscription: Subscription(registration.connection), reason: reason))
+                aftermath.changes.append(ReceiverChange(subscription: Subscription(registration.connection), reason: reason))
+                aftermath.released.append(registration)
             } else {
                 kept.append(registration)
             }
@@ -64,14 +74,20 @@ struct Registry<Payload: Sendable, Output: Sendable> {
         }
     }
 
-    /// The snapshot to publish: a fresh one (a snapshot is never published twice), or none when muted or empty.
-    func makeSnapshot() -> Snapshot<Payload, Output>? {
-        muteDepth > 0 || registrations.isEmpty ? nil : Snapshot(registrations: registrations)
+    /// Publishes the registrations as they are now into `published`: a fresh snapshot (a snapshot is never published
+    /// twice), or none when muted or empty.
+    mutating func publish(into published: borrowing PublishedSnapshot<Payload, Output>) {
+        let snapshot = muteDepth > 0 || registrations.isEmpty ? nil : Snapshot(registrations: registrations)
+        published.replace(with: snapshot)
+        if let replaced = publishedSnapshot {
+            aftermath.released.append(replaced)
+        }
+        publishedSnapshot = snapshot
     }
 
-    /// Hands over the changes to announce.
-    mutating func takeChanges() -> [ReceiverChange] {
-        defer { changes = [] }
-        return changes
+    /// Hands over what is left to do after the lock.
+    mutating func takeAftermath() -> Aftermath {
+        defer { aftermath = Aftermath() }
+        return aftermath
     }
 }

@@ -61,19 +61,20 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
 
     /// Applies `update` to the registry under the lock, after removing the connections whose sender or owner is gone;
     /// publishes a new snapshot if anything a send can see changed; then, outside the lock (so that meta receivers may
-    /// connect and send), announces the connections and disconnections on the meta-signals.
+    /// connect and send), announces the connections and disconnections on the meta-signals, and lets go of what the
+    /// update removed.
     func updateRegistry<Result: Sendable>(_ update: (inout Registry<Payload, Output>) -> Result) -> Result {
-        let (result, changes) = registry.withLock { registry in
+        let (result, aftermath) = registry.withLock { registry in
             let generation = registry.generation
             registry.removeDeadConnections()
             let result = update(&registry)
             if registry.generation != generation {
-                published.replace(with: registry.makeSnapshot())
+                registry.publish(into: published)
             }
-            return (result, registry.takeChanges())
+            return (result, registry.takeAftermath())
         }
-        if !changes.isEmpty, let metaSignals = metaSignals.load() {
-            for change in changes {
+        if !aftermath.changes.isEmpty, let metaSignals = metaSignals.load() {
+            for change in aftermath.changes {
                 let metaSignal = change.reason == .connected ? metaSignals.receiverConnected : metaSignals.receiverDisconnected
                 metaSignal.send(change)
             }

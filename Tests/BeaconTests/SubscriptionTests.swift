@@ -138,6 +138,26 @@ struct SubscriptionTests {
         #expect(signal.connect { _ in }.senderDescription == nil)
     }
 
+    @Test("what a receiver captured may cancel another subscription of the signal when the receiver is released")
+    func capturedDeinitializerCancels() {
+        final class CancelOnDeinit: Sendable {
+            let subscription: Subscription
+            init(_ subscription: Subscription) { self.subscription = subscription }
+            deinit { subscription.cancel() }
+        }
+        let signal = Signal<Int>()
+        let other = signal.connect { _ in }
+        var captured: CancelOnDeinit? = CancelOnDeinit(other)
+        let subscription = signal.connect { [captured] _ in _ = captured }
+        captured = nil
+        #expect(other.isConnected)
+
+        subscription.cancel()
+
+        #expect(!other.isConnected)
+        #expect(signal.receivers(for: nil).isEmpty)
+    }
+
     @Test("a subscription outliving its signal is disconnected, and cancelling it is harmless")
     func subscriptionOutlivesSignal() {
         var signal: Signal<Int>? = Signal<Int>()
