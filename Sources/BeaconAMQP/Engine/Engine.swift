@@ -168,7 +168,7 @@ final class Engine {
         if sendGuard.disarm() {
             error = AMQPError(
                 code: .publishStalled,
-                message: "the broker read nothing for \(stallLimit) (memory or disk alarm?): the connection was dropped",
+                message: "the broker read nothing for \(stallLimit.readable) (memory or disk alarm?): the connection was dropped",
                 context: "writing to \(configuration.redactedURL)"
             )
         }
@@ -214,7 +214,7 @@ final class Engine {
         let delay = configuration.reconnect.delay(attempt: attempt, using: &randomness)
         phase = .waiting(until: Monotonic.now() + delay.nanoseconds, attempt: attempt + 1)
         shared.set(.disconnected(error))
-        let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay)", "amqp.attempt": "\(attempt + 1)"]
+        let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay.readable)", "amqp.attempt": "\(attempt + 1)"]
         if attempt == 0 {
             logger.warning("AMQP connection unavailable; reconnecting with backoff", metadata: metadata)
         } else {
@@ -277,6 +277,12 @@ final class Engine {
     /// Sleeps in `poll()` until the socket is readable, a command arrives, or it is time for heartbeats or a deadline.
     private func sleep(_ session: Session) {
         if amqp_frames_enqueued(session.state) != 0 || amqp_data_in_buffer(session.state) != 0 { return }
+        // Confirms read in this round may have opened a window: send again before sleeping.
+        if blockedReason == nil,
+            channels.values.contains(where: { !$0.pipeline.waiting.isEmpty && $0.pipeline.unconfirmed < configuration.confirmWindow })
+        {
+            return
+        }
         let now = Monotonic.now()
         var timeoutMilliseconds = 5_000
         if session.heartbeatSeconds > 0 { timeoutMilliseconds = min(timeoutMilliseconds, session.heartbeatSeconds * 250) }
@@ -367,7 +373,7 @@ final class Engine {
     private func expireDeadlines() {
         let now = Monotonic.now()
         guard now >= nextDeadline else { return }
-        var reason = "no confirm within \(configuration.publishTimeout)"
+        var reason = "no confirm within \(configuration.publishTimeout.readable)"
         if let blockedReason {
             reason += "; the broker blocks publishing: \(blockedReason)"
         } else if session == nil {

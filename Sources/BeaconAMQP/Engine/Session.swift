@@ -39,8 +39,15 @@ final class Session {
             errno = 0
             let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
             guard status == AMQP_STATUS_OK.rawValue else {
-                var error = AMQPError(status: status, context: context, systemError: errno)
-                if error.code == .timeout { error.message = "no connection within \(configuration.connectionTimeout)" }
+                let systemError = errno
+                var error = AMQPError(status: status, context: context, systemError: systemError == EINPROGRESS ? 0 : systemError)
+                switch error.code {
+                case .timeout: error.message = "no connection within \(configuration.connectionTimeout.readable)"
+                case .socketError where systemError == EINPROGRESS:
+                    // rabbitmq-c learnt it from SO_ERROR after a non-blocking connect and kept no errno.
+                    error.message = "could not connect to \(configuration.host):\(configuration.port) (connection refused or unreachable)"
+                default: break
+                }
                 throw error
             }
             amqp_set_handshake_timeout(state, &timeout)
