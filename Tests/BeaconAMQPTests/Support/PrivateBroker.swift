@@ -36,14 +36,14 @@ final class PrivateBroker: Sendable {
         let directory = try TestServices.temporaryDirectory("rabbitmq")
         let ports = try await offThePool { try (0..<4).map { _ in try TestServices.freePort() } }
         let node = "beacon-amqp-\(UUID().uuidString.prefix(8).lowercased())@localhost"
-        try await run(script, ["start", directory.path, node] + ports.map(String.init))
+        try await Command.run(script, ["start", directory.path, node] + ports.map(String.init))
         return PrivateBroker(url: "amqp://guest:guest@127.0.0.1:\(ports[0])/%2F", directory: directory, script: script)
     }
 
     /// Runs `rabbitmqctl` against this node and returns what it printed.
     @discardableResult
     func rabbitmqctl(_ arguments: String...) async throws -> String {
-        try await Self.run(directory.appendingPathComponent("rabbitmqctl").path, arguments)
+        try await Command.run(directory.appendingPathComponent("rabbitmqctl").path, arguments)
     }
 
     /// The messages ready in `queue`, exactly.
@@ -64,56 +64,11 @@ final class PrivateBroker: Sendable {
 
     private func signal(_ name: String) async throws {
         let pid = try String(contentsOf: directory.appendingPathComponent("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        try await Self.run("/bin/kill", ["-\(name)", pid])
+        try await Command.run("/bin/kill", ["-\(name)", pid])
     }
 
     private func stop() async {
         try? await resume()
-        _ = try? await Self.run(script, ["stop", directory.path])
+        _ = try? await Command.run(script, ["stop", directory.path])
     }
-
-    /// Runs a program to completion off the cooperative pool and returns its output (stdout and stderr); throws if it
-    /// fails.
-    ///
-    /// Spawned directly rather than through `Foundation.Process`, for two reasons: the node that `start` leaves behind
-    /// must not inherit a pipe whose end the test waits for, and the child must not inherit the test runner's signal
-    /// mask (an Erlang VM with most signals blocked never finishes `rabbitmqctl wait`).
-    @discardableResult
-    private static func run(_ executable: String, _ arguments: [String]) async throws -> String {
-        try await offThePool {
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("private-broker-\(UUID().uuidString).out")
-            defer { try? FileManager.default.removeItem(at: output) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var noSignals = sigset_t()
-            sigemptyset(&noSignals)
-            posix_spawnattr_setsigmask(&attributes, &noSignals)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            var pid = pid_t()
-            let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
-            guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-            guard status == 0 else { throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), status: status, output: text) }
-            return text
-        }
-    }
-}
-
-/// A command run by ``PrivateBroker`` exited with a failure.
-struct CommandFailed: Error, CustomStringConvertible {
-    let command: String
-    let status: Int32
-    let output: String
-    var description: String { "\(command) exited with \(status): \(output)" }
 }
