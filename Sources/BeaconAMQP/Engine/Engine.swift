@@ -41,7 +41,6 @@ final class Engine {
     /// The topology declared on every connect.
     var topology: AMQPTopology
     private(set) var session: Session?
-    private var sessionCount: UInt64 = 0
     var channels: [UInt64: ChannelState] = [:]
     var channelsByNumber: [UInt16: ChannelState] = [:]
     private var nextChannelID: UInt64 = 1
@@ -60,6 +59,15 @@ final class Engine {
 
     /// How long the connection thread may be stuck in one round of socket writes before the watchdog drops the socket.
     private var stallLimit: Duration { max(configuration.publishTimeout, configuration.rpcTimeout) }
+
+    /// Why the connection was dropped when the watchdog had to shut the socket down.
+    private var stalled: AMQPError {
+        AMQPError(
+            code: .publishStalled,
+            message: "the broker read nothing for \(stallLimit.readable) (memory or disk alarm?): the connection was dropped",
+            context: "writing to \(configuration.redactedURL)"
+        )
+    }
 
     /// Starts the connection thread. `firstAttempt`, if given, hears how the first connection attempt went; a
     /// failure then closes the connection instead of retrying.
@@ -122,8 +130,7 @@ final class Engine {
     private func connect(attempt: Int) {
         shared.set(.connecting)
         do throws(AMQPError) {
-            let session = try Session(configuration: configuration, generation: sessionCount + 1)
-            sessionCount += 1
+            let session = try Session(configuration: configuration)
             self.session = session
             if !topology.isEmpty { try declare(topology, session) }
             for channel in channels.values.sorted(by: { $0.shared.id < $1.shared.id }) {
@@ -164,14 +171,7 @@ final class Engine {
     /// Destroys the session and resets every channel for the next one: unconfirmed publishes go back in line (or
     /// fail, when there will be no next session), pending gets fail, consumers stay registered (or end).
     private func tearDown(_ error: AMQPError) -> AMQPError {
-        var error = error
-        if sendGuard.disarm() {
-            error = AMQPError(
-                code: .publishStalled,
-                message: "the broker read nothing for \(stallLimit.readable) (memory or disk alarm?): the connection was dropped",
-                context: "writing to \(configuration.redactedURL)"
-            )
-        }
+        let error = sendGuard.disarm() ? stalled : error
         session?.destroy()
         session = nil
         blockedReason = nil
@@ -236,9 +236,7 @@ final class Engine {
             session.scratch.recycle()
             amqp_maybe_release_buffers(session.state)
         }
-        if sendGuard.disarm(), self.session != nil {
-            lose(AMQPError(code: .socketError, message: "socket shut down by the stall watchdog", context: "writing"))
-        }
+        if sendGuard.disarm(), self.session != nil { lose(stalled) }
         expireDeadlines()
         closeSettledChannels()
         if closeWaiters != nil, let session = self.session, channels.values.allSatisfy({ $0.pipeline.isSettled }) {
@@ -303,7 +301,7 @@ final class Engine {
     /// notices missed ones).
     private func readFrames() {
         var frame = amqp_frame_t()
-        var noWait = Glibc.timeval(tv_sec: 0, tv_usec: 0)
+        var noWait = timeval(tv_sec: 0, tv_usec: 0)
         for _ in 0..<65_536 {
             guard let session else { return }
             let status = amqp_simple_wait_frame_noblock(session.state, &frame, &noWait)

@@ -30,8 +30,8 @@ extension Duration {
     }
 
     /// A `timeval` for rabbitmq-c's timeouts.
-    var timeval: timeval {
+    var cTimeval: timeval {
         let (seconds, attoseconds) = components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        return timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 }

@@ -13,8 +13,6 @@ final class Session {
     let state: amqp_connection_state_t
     /// The socket, for `poll()`.
     let fd: Int32
-    /// Counts sessions of one connection, from 1.
-    let generation: UInt64
     /// The negotiated limits.
     let channelMax: Int
     let heartbeatSeconds: Int
@@ -28,14 +26,14 @@ final class Session {
     ]
 
     /// Connects, negotiates TLS if configured, and logs in; throws the broker's or the socket's error.
-    init(configuration: AMQPConfiguration, generation: UInt64) throws(AMQPError) {
+    init(configuration: AMQPConfiguration) throws(AMQPError) {
         let context = "connecting to \(configuration.redactedURL)"
         guard let state = amqp_new_connection() else {
             throw AMQPError(code: .protocolError, message: "amqp_new_connection failed (out of memory)", context: context)
         }
         do throws(AMQPError) {
             let socket = try Self.makeSocket(state, configuration, context: context)
-            var timeout = configuration.connectionTimeout.timeval
+            var timeout = configuration.connectionTimeout.cTimeval
             errno = 0
             let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
             guard status == AMQP_STATUS_OK.rawValue else {
@@ -51,7 +49,7 @@ final class Session {
                 throw error
             }
             amqp_set_handshake_timeout(state, &timeout)
-            var rpcTimeout = configuration.rpcTimeout.timeval
+            var rpcTimeout = configuration.rpcTimeout.cTimeval
             amqp_set_rpc_timeout(state, &rpcTimeout)
             let scratch = ScratchPool()
             var properties = Self.clientProperties(configuration).cTable(in: scratch)
@@ -74,7 +72,6 @@ final class Session {
         }
         self.state = state
         self.fd = amqp_get_sockfd(state)
-        self.generation = generation
         self.channelMax = Int(amqp_get_channel_max(state))
         self.heartbeatSeconds = Int(amqp_get_heartbeat(state))
     }
