@@ -19,13 +19,8 @@ struct Registration<Payload: Sendable, Output: Sendable>: Sendable {
         self.receiver = receiver
         self.sender = sender.map(SenderMatch.init)
         self.connection = connection
-        if case .object(let object) = sender?.identity {
-            self.senderObject = object
-            self.senderAddressPin = object
-        } else {
-            self.senderObject = nil
-            self.senderAddressPin = nil
-        }
+        self.senderObject = sender?.object
+        self.senderAddressPin = sender?.object
     }
 
     /// Why this registration can no longer deliver anything, if it cannot: its object sender or its receiver's owner is

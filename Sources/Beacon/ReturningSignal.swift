@@ -40,6 +40,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
         self.doc = doc
     }
 
+    /// `signal 'name'`, or `signal` when it has no name.
     public var description: String {
         name.map { "signal '\($0)'" } ?? "signal"
     }

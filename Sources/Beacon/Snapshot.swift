@@ -47,12 +47,15 @@ final class Snapshot<Payload: Sendable, Output: Sendable>: Sendable {
 
     /// The index in ``lists`` of the receivers a send from `sender` runs.
     @inlinable
+    @inline(__always)
     func listIndex(for sender: Sender?) -> Int {
-        switch sender?.identity {
-        case nil: 0
-        case .object(let object): objectSenders.listIndex(for: ObjectIdentifier(object)) ?? 0
-        case .value(let key): valueSenders[key] ?? 0
+        if let objectIdentifier = sender?.objectIdentifier {
+            return objectSenders.listIndex(for: objectIdentifier) ?? 0
         }
+        if let valueKey = sender?.valueKey {
+            return valueSenders[valueKey] ?? 0
+        }
+        return 0
     }
 
     /// Adds `delta` to the detached borrows; the party that brings them to zero releases the snapshot. The replacing writer
@@ -138,11 +141,13 @@ struct ObjectSenderTable: Sendable {
     }
 
     @inlinable
+    @inline(__always)
     static func home(of address: UInt, shift: UInt) -> Int {
         Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     @inlinable
+    @inline(__always)
     func listIndex(for identifier: ObjectIdentifier) -> Int? {
         if slots.isEmpty {
             return nil
