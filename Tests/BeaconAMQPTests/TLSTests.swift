@@ -55,7 +55,7 @@ private struct TLSListeners {
         let rabbitmqctl = try #require(ProcessInfo.processInfo.environment["BEACON_TEST_RABBITMQCTL"])
         let directory = try TestServices.temporaryDirectory("tls")
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        func openssl(_ arguments: String...) async throws { try await Command.run("openssl", arguments) }
+        func openssl(_ arguments: String...) async throws { try await ExternalCommand.run("openssl", arguments) }
 
         try await openssl(
             "req",
@@ -108,12 +108,12 @@ private struct TLSListeners {
         func listener(_ port: Int, _ name: String) -> String {
             "{\"127.0.0.1\", \(port)}, [{cacertfile, \"\(path("ca.pem"))\"}, {certfile, \"\(path("\(name).pem"))\"}, {keyfile, \"\(path("\(name).key"))\"}]"
         }
-        try await Command.run(rabbitmqctl, ["eval", "rabbit_networking:start_ssl_listener(\(listener(ports.0, "good")), 1)."])
-        try await Command.run(rabbitmqctl, ["eval", "rabbit_networking:start_ssl_listener(\(listener(ports.1, "wrong")), 1)."])
+        try await ExternalCommand.run(rabbitmqctl, ["eval", "rabbit_networking:start_ssl_listener(\(listener(ports.0, "good")), 1)."])
+        try await ExternalCommand.run(rabbitmqctl, ["eval", "rabbit_networking:start_ssl_listener(\(listener(ports.1, "wrong")), 1)."])
         let listeners = TLSListeners(caFile: path("ca.pem"), goodPort: ports.0, wrongNamePort: ports.1)
         let stop = {
             for port in [ports.0, ports.1] {
-                _ = try? await Command.run(rabbitmqctl, ["eval", "rabbit_networking:stop_tcp_listener({\"127.0.0.1\", \(port)})."])
+                _ = try? await ExternalCommand.run(rabbitmqctl, ["eval", "rabbit_networking:stop_tcp_listener({\"127.0.0.1\", \(port)})."])
             }
         }
         do {

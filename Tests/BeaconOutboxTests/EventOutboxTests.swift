@@ -92,35 +92,42 @@ import Testing
         await connection.close()
     }
 
+    /// On a broker of its own: stopping the shared test broker would break every test running beside this one.
     @Test func spoolsWhileTheBrokerIsAwayAndReplaysInOrder() async throws {
-        let connection = try await connect()
-        let outbox = EventOutbox(
-            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
-            spool: try EventSpool(directory: spoolDirectory),
-            configuration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500)))
-        )
-        let before = events(100)
-        let during = events(300)
-        let after = events(100)
-        try await withRunningOutbox(outbox) {
-            before.forEach { outbox.enqueue($0) }
-            #expect(await eventually { outbox.statistics.delivered == before.count })
-            try TestServices.rabbitmqctl("stop_app")
-            #expect(await eventually { connection.status != .connected })
-            during.forEach { outbox.enqueue($0) }
-            #expect(await eventually { outbox.statistics.inSpool == during.count })
-            #expect(outbox.statistics.isSpooling)
-            try TestServices.rabbitmqctl("start_app")
-            after.forEach { outbox.enqueue($0) }
-            #expect(await eventually(timeout: .seconds(60)) { outbox.statistics.delivered >= before.count + during.count + after.count })
-            #expect(await eventually { !outbox.statistics.isSpooling && outbox.statistics.inSpool == 0 })
+        try await PrivateBroker.with { broker in
+            let connection = try await connect(url: broker.url)
+            let outbox = EventOutbox(
+                transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+                spool: try EventSpool(directory: spoolDirectory),
+                configuration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500)))
+            )
+            let before = events(100)
+            let during = events(300)
+            let after = events(100)
+            try await withRunningOutbox(outbox) {
+                before.forEach { outbox.enqueue($0) }
+                #expect(await eventually { outbox.statistics.delivered == before.count })
+                try await broker.rabbitmqctl("stop_app")
+                #expect(await eventually { connection.status != .connected })
+                during.forEach { outbox.enqueue($0) }
+                #expect(await eventually { outbox.statistics.inSpool == during.count && outbox.statistics.isSpooling })
+                try await broker.rabbitmqctl("start_app")
+                after.forEach { outbox.enqueue($0) }
+                #expect(
+                    await eventually(timeout: .seconds(60)) {
+                        outbox.statistics.delivered >= before.count + during.count + after.count
+                    }
+                )
+                #expect(await eventually { !outbox.statistics.isSpooling && outbox.statistics.inSpool == 0 })
+            }
+            let received = try await drainQueue(connection)
+            let expected = (before + during + after).map(\.id)
+            #expect(Set(received.map(\.id)) == Set(expected), "every event arrives")
+            let spooled = Set(during.map(\.id))
+            #expect(received.map(\.id).filter { spooled.contains($0) } == during.map(\.id), "spooled events in order")
+            #expect(outbox.statistics.dropped == 0)
+            await connection.close()
         }
-        let received = try await drainQueue(connection)
-        let expected = (before + during + after).map(\.id)
-        #expect(Set(received.map(\.id)) == Set(expected), "every event arrives")
-        #expect(received.map(\.id).filter { Set(during.map(\.id)).contains($0) } == during.map(\.id), "spooled events in order")
-        #expect(outbox.statistics.dropped == 0)
-        await connection.close()
     }
 
     @Test func aNewProcessDeliversWhatTheLastOneSpooled() async throws {

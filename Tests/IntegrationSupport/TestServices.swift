@@ -19,7 +19,8 @@ public enum TestServices {
 
     /// A fresh directory for one test, under the test run's directory; removed by nobody (var/ is ignored by git).
     public static func temporaryDirectory(_ name: String = #function) throws -> URL {
-        let base = ProcessInfo.processInfo.environment["BEACON_TEST_RUN_DIR"].map { URL(fileURLWithPath: $0) }
+        let base =
+            ProcessInfo.processInfo.environment["BEACON_TEST_RUN_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
         let safe = name.filter { $0.isLetter || $0.isNumber }
         let url = base.appendingPathComponent("tmp").appendingPathComponent("\(safe)-\(UUID().uuidString.prefix(8))")
@@ -40,7 +41,12 @@ public enum TestServices {
 
     /// The number of messages in a queue, exactly (`rabbitmqctl list_queues`, not the lagging management stats).
     public static func messageCount(queue: String) throws -> Int? {
-        let output = try rabbitmqctl("-q", "list_queues", "name", "messages", "--no-table-headers")
+        messageCount(queue: queue, inListQueuesOutput: try ExternalCommand.run(try variable("BEACON_TEST_RABBITMQCTL"), listQueuesArguments))
+    }
+
+    static let listQueuesArguments = ["-q", "list_queues", "name", "messages", "--no-table-headers"]
+
+    static func messageCount(queue: String, inListQueuesOutput output: String) -> Int? {
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: "\t")
             if fields.count == 2, fields[0] == queue { return Int(fields[1]) }
@@ -117,38 +123,6 @@ public struct Maildir: Sendable {
     /// The mails that contain `text`.
     public func messages(containing text: String) throws -> [String] {
         try messages().filter { $0.contains(text) }
-    }
-}
-
-/// Runs a program to completion and returns its standard output; throws with its output if it fails.
-public enum ExternalCommand {
-    public struct Failure: Error, CustomStringConvertible {
-        public let command: String
-        public let status: Int32
-        public let output: String
-        public var description: String { "\(command) exited with \(status): \(output)" }
-    }
-
-    @discardableResult
-    public static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(
-                command: ([executable] + arguments).joined(separator: " "),
-                status: process.terminationStatus,
-                output: output
-            )
-        }
-        return output
     }
 }
 

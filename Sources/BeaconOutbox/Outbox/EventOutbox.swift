@@ -188,6 +188,7 @@ public final class EventOutbox: Service, Sendable {
 
     private func deliverUntilClosed() async {
         var state = LoopState(mode: spool.isEmpty ? .direct : spoolingNow())
+        counters.modeChanged(isSpooling: state.mode.isSpooling)
         while true {
             await handleCompletions(&state)
             state.pending += buffer.takeAll().map(Self.record(for:))
@@ -201,7 +202,7 @@ public final class EventOutbox: Service, Sendable {
             case .spooling:
                 await spoolPendingAndReplay(&state, closing: closing)
             }
-            counters.observe(buffered: buffer.count, inSpool: spool.statistics.records, isSpooling: state.mode.isSpooling)
+            counters.observe(buffered: buffer.count, inSpool: spool.statistics.records)
             if closing, await finishClosing(&state) { return }
             await buffer.waitForEvents()
         }
@@ -226,6 +227,7 @@ public final class EventOutbox: Service, Sendable {
                 metadata: ["waiting": "\(state.pending.count)", "spool": "\(spool.directory)"]
             )
             state.mode = spoolingNow()
+            counters.modeChanged(isSpooling: true)
             await spoolPendingAndReplay(&state, closing: closing)
         }
     }
@@ -254,6 +256,7 @@ public final class EventOutbox: Service, Sendable {
                 logger.notice("the event broker is back: spooled events delivered", metadata: ["events": "\(replayed)"])
             }
             state.mode = .direct
+            counters.modeChanged(isSpooling: false)
         case .success(let batch):
             let id = state.nextID
             state.nextID += 1
@@ -294,6 +297,7 @@ public final class EventOutbox: Service, Sendable {
                         metadata: ["reason": "\(reason ?? "unknown")", "spool": "\(spool.directory)"]
                     )
                     state.mode = spoolingNow()
+                    counters.modeChanged(isSpooling: true)
                 }
                 await spool(failed)
             case .replayed(let id, let outcomes):

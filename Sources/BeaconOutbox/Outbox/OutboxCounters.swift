@@ -68,10 +68,14 @@ final class OutboxCounters: Sendable {
         droppedMetrics[reason]!.increment(by: count)
     }
 
-    /// Records the depths and the mode once per loop turn.
-    func observe(buffered: Int, inSpool: Int, isSpooling: Bool) {
+    /// Records the depths, once per loop turn.
+    func observe(buffered: Int, inSpool: Int) {
         bufferGauge.record(buffered)
         spoolGauge.record(inSpool)
+    }
+
+    /// Records a switch between publishing directly and spooling.
+    func modeChanged(isSpooling: Bool) {
         spoolingGauge.record(isSpooling ? 1 : 0)
         spooling.store(isSpooling, ordering: .relaxed)
     }

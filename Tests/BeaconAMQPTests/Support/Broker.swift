@@ -31,14 +31,6 @@ enum Broker {
     }
 }
 
-/// Runs blocking work (external commands take up to seconds) on a thread of its own: the cooperative pool has as many
-/// threads as cores, two here, and tests that measure timeouts must not wait behind it.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// Persistent test messages with distinct ids and bodies.
 func messages(_ count: Int, exchange: String = "", routingKey: String, prefix: String = "m") -> [AMQPMessage] {
     (0..<count).map { index in
