@@ -105,7 +105,7 @@ public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hash
     }
 
     /// Runs a synchronous owner-bound receiver; nil when its owner is gone.
-    @usableFromInline
+    @inlinable
     func runWithOwner(_ payload: Payload) -> Result<Output, any Error>? {
         guard let body = synchronousBodyWithOwner, let owner else {
             return nil

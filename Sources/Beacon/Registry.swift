@@ -1,5 +1,6 @@
-/// A signal's registrations (its connections, in registration order: the order sends run them) and its mute depth: the mutable state that every
-/// change goes through, under the signal's lock. Sends never read it; they read the ``Snapshot`` published from it.
+/// A signal's registrations (its connections, in registration order: the order sends run them) and its mute depth:
+/// the mutable state that every change goes through, under the signal's lock. Sends never read it; they read the
+/// ``Snapshot`` published from it.
 struct Registry {
     private(set) var registrations: [Registration] = []
     /// How many registrations can die (see ``Registration/isMortal``): with none, there is nothing to sweep.

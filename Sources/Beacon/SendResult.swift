@@ -122,7 +122,7 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     }
 
     /// Records what `receivers[index]` did, or, given nil, that it did not run because its owner is gone.
-    @usableFromInline
+    @inlinable
     mutating func record(_ result: Result<Output, any Error>?, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
         switch result {
         case .success(let output):
@@ -135,7 +135,8 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
         }
     }
 
-    private mutating func recordImpliedResultsIfNeeded(before index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+    @usableFromInline
+    mutating func recordImpliedResultsIfNeeded(before index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
         if recorded == nil {
             recorded = ContiguousArray(receivers[..<index].map { ($0, .success(() as! Output)) })
         }
