@@ -145,8 +145,12 @@ let package = Package(
             dependencies: [
                 "Beacon",
                 "BeaconEvents",
+                "BeaconOutbox",
                 "BeaconWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -174,6 +178,11 @@ let package = Package(
                 "IntegrationSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeaconTestingTests",
+            dependencies: ["BeaconTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

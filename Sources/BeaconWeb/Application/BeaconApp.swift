@@ -66,7 +66,7 @@ public final class BeaconApp: Sendable {
 
     /// Registers the handler for errors of type `type` (or that cast to it: a protocol, a superclass). An error a
     /// type handler takes is handled: no `gotRequestException`, no 500. Flask's `@app.errorhandler(MyError)`.
-    public func errorHandler<Failure: Error>(
+    public func errorHandler<Failure>(
         for type: Failure.Type,
         _ handler: @escaping @Sendable (Failure, ErrorContext) async throws -> Response
     ) {

@@ -41,7 +41,14 @@ extension WebConfiguration {
                 )
             }
         }
-        if let (exchange, _) = variable("BEACON_EXCHANGE") {
+        if let (exchange, setting) = variable("BEACON_EXCHANGE") {
+            guard Self.isExchangeName(exchange) else {
+                throw ConfigurationError(
+                    .invalidValue,
+                    setting: setting,
+                    "'\(LogText.escaped(exchange))' is not an exchange name (letters, digits, -, _, ., :)"
+                )
+            }
             self.exchange = exchange
         }
         if let (host, setting) = value(flag: flags.host, flagName: "--host", variable: "BEACON_HOST") {
@@ -84,6 +91,11 @@ extension WebConfiguration {
         } else if let (events, setting) = variable("BEACON_EVENTS") {
             eventsEnabled = try Self.boolean(events, setting: setting)
         }
+    }
+
+    /// AMQP's rule for exchange names: up to 255 letters, digits, `-`, `_`, `.` and `:`.
+    static func isExchangeName(_ name: String) -> Bool {
+        name.utf8.count <= 255 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case.

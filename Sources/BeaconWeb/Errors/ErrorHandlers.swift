@@ -29,7 +29,7 @@ final class ErrorHandlers: Sendable {
         registry.withLock { $0.byStatus[status.code] = handler }
     }
 
-    func register<Failure: Error>(type: Failure.Type, _ handler: @escaping @Sendable (Failure, ErrorContext) async throws -> Response) {
+    func register<Failure>(type: Failure.Type, _ handler: @escaping @Sendable (Failure, ErrorContext) async throws -> Response) {
         let typeHandler = TypeHandler(
             type: ObjectIdentifier(type),
             matches: { $0 is Failure },
