@@ -48,16 +48,19 @@ import Testing
     @Test func aLogLineCannotBeForged() throws {
         let handler = LineLogHandler(label: "web", fileDescriptor: -1)
         let forged = "GET /x 200\n2026-11-21T10:15:30.123Z critical web: forged\r\u{1b}[2J\u{2028}"
-        let line = handler.format(
-            LogEvent(
-                level: .info,
-                message: "\(forged)",
-                metadata: ["agent": "\(forged)", "key\nwith break": "v"],
-                source: nil,
-                file: #fileID,
-                function: #function,
-                line: #line
-            )
+        let line = String(
+            decoding: handler.format(
+                LogEvent(
+                    level: .info,
+                    message: "\(forged)",
+                    metadata: ["agent": "\(forged)", "key\nwith break": "v"],
+                    source: nil,
+                    file: #fileID,
+                    function: #function,
+                    line: #line
+                )
+            ),
+            as: UTF8.self
         )
         #expect(line.hasSuffix("\n"))
         #expect(line.dropLast().allSatisfy { !$0.isNewline }, "\(line)")
@@ -72,7 +75,7 @@ import Testing
                 head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/a%0d%0aforged\u{7f}?token=x"),
                 body: RequestBody(buffer: ByteBuffer())
             ),
-            remoteAddress: nil,
+            channel: nil,
             endpointPath: EndpointPath(),
             redaction: .standard,
             startInstant: .now

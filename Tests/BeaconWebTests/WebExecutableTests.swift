@@ -43,7 +43,8 @@ import Testing
         #expect(health.contains("\"spooling\":true"), "\(health)")
         #expect(try await eventually { try web.get("/metrics").contains("beacon_outbox_events_spooled_total") })
         let metrics = try web.get("/metrics")
-        #expect(metrics.contains("hb_requests{"))
+        #expect(metrics.contains(#"beacon_http_requests_total{method="GET",route="/hello",status="200"} 20"#))
+        #expect(metrics.contains("beacon_http_request_duration_seconds_bucket{"))
         #expect(metrics.contains("beacon_outbox_buffer_events"))
         #expect(await web.stop() == 0)
 

@@ -25,6 +25,8 @@ public struct WebServer: Sendable {
     /// The publisher of the app's requests, errors and logs; nil when events are off.
     public let publisher: EventPublisher?
     public let metrics: PrometheusMetrics
+    /// The app's request metrics.
+    public let requestMetrics: RequestMetrics
 
     /// Opens the spool, connects to the broker (serving anyway when it is unreachable), and bootstraps logging and
     /// metrics.
@@ -37,7 +39,9 @@ public struct WebServer: Sendable {
         // Metrics first: the outbox makes its counters when it is made.
         metrics = PrometheusMetrics()
         metrics.bootstrap()
-        let pipeline = settings.eventsEnabled ? try await EventPipeline.connect(configuration: settings, logHandler: console) : nil
+        let pipeline =
+            settings.eventsEnabled
+            ? try await EventPipeline.connect(configuration: settings, outboxConfiguration: Self.outboxConfiguration, logHandler: console) : nil
         let publisher = pipeline.map { EventPublisher(outbox: $0.outbox, service: settings.service, minimumLevel: settings.eventLevel) }
         LoggingSystem.bootstrap { label in
             guard let publisher else { return console(label) }
@@ -45,14 +49,19 @@ public struct WebServer: Sendable {
         }
         app = BeaconApp(service: settings.service, debug: settings.debug, logger: Logger(label: settings.service))
         publisher?.publishRequests(of: app)
+        requestMetrics = RequestMetrics(app: app)
         self.pipeline = pipeline
         self.publisher = publisher
     }
 
-    /// A router of the app (request lifecycle first), with request metrics, `GET /healthz` and `GET /metrics`.
+    /// The web's outbox: room for a few seconds of a busy server's events in memory, so that a broker that falls
+    /// behind for a moment (on a loaded machine, its confirms lag) is waited for rather than answered with disk
+    /// writes; past three quarters of the buffer, events go to the spool.
+    static let outboxConfiguration = EventOutbox.Configuration(bufferCapacity: 16384, maximumEventsPerMessage: 512, spoolThreshold: 12288)
+
+    /// A router of the app (request lifecycle first), with `GET /healthz` and `GET /metrics`.
     public func router() -> Router<BasicBeaconRequestContext> {
         let router = app.router()
-        router.add(middleware: MetricsMiddleware())
         metrics.addRoute(to: router)
         let pipeline = pipeline
         router.get("healthz") { _, _ in Health(pipeline: pipeline) }

@@ -44,13 +44,13 @@ extension BeaconRequestContext {
 public struct BeaconContextStorage: Sendable {
     /// Set by the lifecycle middleware.
     var scope: RequestScope?
-    /// The client's address, read from the channel when the context is made.
-    let remoteAddress: String?
+    /// The connection, for the client's address.
+    let channel: (any Channel)?
 
-    /// Storage for a context made from `source`; the client address is read from its channel when it has one.
+    /// Storage for a context made from `source`; the client's address comes from its channel, when it has one.
     public init(source: some RequestContextSource) {
         self.scope = nil
-        self.remoteAddress = (source as? ApplicationRequestContextSource)?.channel.remoteAddress?.ipAddress
+        self.channel = (source as? ApplicationRequestContextSource)?.channel
     }
 }
 

@@ -1,5 +1,6 @@
 import BeaconEvents
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// Everything Beacon knows about one request while it is served: its id, what came in, when, and ``g``, the
@@ -20,10 +21,10 @@ import Synchronization
 ///     print(teardown.request.g[CurrentUser.self] ?? "anonymous")
 /// }
 /// ```
-public final class RequestScope: Sendable {
-    /// The scope of the request the current task serves, inside the lifecycle middleware; nil elsewhere.
-    /// ``EventLogHandler`` reads it to attach the request to the events of log lines.
-    @TaskLocal public static var current: RequestScope?
+public final class RequestScope: Sendable, CustomStringConvertible {
+    /// The logger metadata key of the request id, Hummingbird's. Its value in a request's logger is the scope itself,
+    /// which prints as the id.
+    public static let loggerMetadataKey = "hb.request.id"
 
     /// The request id: the incoming `X-Request-ID` when it is valid (``RequestIDPolicy/isValid(_:)``), a new one otherwise.
     /// The response echoes it, and every log line and event of the request carries it.
@@ -34,8 +35,7 @@ public final class RequestScope: Sendable {
     public let path: String
     /// The request headers as the client sent them, secrets included: see ``redactedHeaders``.
     public let headers: HTTPFields
-    /// The client's IP address, when the request came over a socket.
-    public let remoteAddress: String?
+    private let channel: (any Channel)?
     /// When the lifecycle middleware received the request.
     public let startInstant: ContinuousClock.Instant
     let redaction: Redaction
@@ -45,7 +45,7 @@ public final class RequestScope: Sendable {
     init(
         id: String,
         request: Request,
-        remoteAddress: String?,
+        channel: (any Channel)?,
         endpointPath: EndpointPath,
         redaction: Redaction,
         startInstant: ContinuousClock.Instant
@@ -54,11 +54,14 @@ public final class RequestScope: Sendable {
         self.method = request.method
         self.path = request.uri.description
         self.headers = request.headers
-        self.remoteAddress = remoteAddress
+        self.channel = channel
         self.endpointPath = endpointPath
         self.redaction = redaction
         self.startInstant = startInstant
     }
+
+    /// The client's IP address, when the request came over a socket.
+    public var remoteAddress: String? { channel?.remoteAddress?.ipAddress }
 
     /// The route that matched, e.g. `/users/{id}`; nil before routing and when no route matched.
     public var endpoint: String? {
@@ -78,6 +81,9 @@ public final class RequestScope: Sendable {
 
     /// The `User-Agent` header.
     public var userAgent: String? { headers[.userAgent] }
+
+    /// The request id.
+    public var description: String { id }
 
     /// Per-request storage, Flask's `g`: values a route keeps for later in the same request (teardown receivers,
     /// error handlers). Gone with the request.

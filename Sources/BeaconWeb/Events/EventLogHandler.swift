@@ -6,7 +6,8 @@ import Logging
 ///
 /// A record becomes a `log` event (`web.log.warning`), or an `error` event (`web.error.error`) when it carries an
 /// error (`logger.error("…", error: error)`), with the error's type and a fingerprint of its type and call site. A
-/// record logged while a request is served carries that request (id, method, redacted path). Metadata keys named
+/// record logged through a request's logger (`context.logger`, or `Logger.current` in a route) carries that request
+/// (id, method, redacted path). Metadata keys named
 /// like secrets (`password`, `token`, …) are redacted.
 ///
 /// Like every swift-log handler it is a value: metadata and level changes stay with the logger that made them; the
@@ -54,7 +55,7 @@ public struct EventLogHandler: LogHandler {
 
     func makeEvent(_ record: LogEvent, level: Event.Level, service: String) -> Event {
         let source = Event.Source(file: record.file, line: Int(record.line), function: record.function, module: record.source)
-        let request = RequestScope.current
+        let request = requestScope(record.metadata)
         return Event(
             service: service,
             kind: record.error == nil ? .log : .error,
@@ -70,13 +71,22 @@ public struct EventLogHandler: LogHandler {
         )
     }
 
+    /// The request of a request logger: its `hb.request.id` metadata holds the request's scope.
+    private func requestScope(_ recordMetadata: Logger.Metadata?) -> RequestScope? {
+        guard case .stringConvertible(let value) = recordMetadata?[RequestScope.loggerMetadataKey] ?? metadata[RequestScope.loggerMetadataKey]
+        else { return nil }
+        return value as? RequestScope
+    }
+
     /// The handler's, the provider's and the record's metadata (later ones win), as strings, secrets redacted. The
     /// request id is in the event's request, not repeated here.
     private func flattenedMetadata(_ recordMetadata: Logger.Metadata?, redaction: Redaction) -> [String: String] {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let recordMetadata { merged.merge(recordMetadata) { _, new in new } }
-        if RequestScope.current != nil { merged["hb.request.id"] = nil }
+        if case .stringConvertible(let value) = merged[RequestScope.loggerMetadataKey], value is RequestScope {
+            merged[RequestScope.loggerMetadataKey] = nil
+        }
         var result: [String: String] = [:]
         for (key, value) in merged {
             result[key] = redaction.isSecretName(key) ? Redaction.placeholder : "\(value)"

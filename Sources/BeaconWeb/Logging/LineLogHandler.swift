@@ -44,8 +44,8 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = format(event)
-        line.withUTF8 { bytes in
+        let line = format(event)
+        line.withUnsafeBufferPointer { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -59,20 +59,37 @@ public struct LineLogHandler: LogHandler {
     }
 
     /// The record as one line, newline included.
-    func format(_ event: LogEvent) -> String {
-        var line = Event.Timestamp.now().rfc3339
-        line += " \(event.level) \(LogText.escaped(label)): \(LogText.escaped("\(event.message)"))"
+    func format(_ event: LogEvent) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(192)
+        line += Event.Timestamp.now().rfc3339.utf8
+        line.append(UInt8(ascii: " "))
+        line += event.level.rawValue.utf8
+        line.append(UInt8(ascii: " "))
+        LogText.appendEscaped(label, to: &line)
+        line += ": ".utf8
+        LogText.appendEscaped(event.message.description, to: &line)
         if let error = event.error {
-            line += " (error: \(LogText.escaped(String(reflecting: type(of: error)))): \(LogText.escaped("\(error)")))"
+            line += " (error: ".utf8
+            LogText.appendEscaped(String(reflecting: type(of: error)), to: &line)
+            line += ": ".utf8
+            LogText.appendEscaped(String(describing: error), to: &line)
+            line.append(UInt8(ascii: ")"))
         }
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let recordMetadata = event.metadata { merged.merge(recordMetadata) { _, new in new } }
         if !merged.isEmpty {
-            let pairs = merged.sorted { $0.key < $1.key }.map { "\(LogText.escaped($0.key))=\(LogText.escaped("\($0.value)"))" }
-            line += " [\(pairs.joined(separator: " "))]"
+            line += " [".utf8
+            for (index, key) in merged.keys.sorted().enumerated() {
+                if index > 0 { line.append(UInt8(ascii: " ")) }
+                LogText.appendEscaped(key, to: &line)
+                line.append(UInt8(ascii: "="))
+                LogText.appendEscaped(merged[key]!.description, to: &line)
+            }
+            line.append(UInt8(ascii: "]"))
         }
-        line += "\n"
+        line.append(UInt8(ascii: "\n"))
         return line
     }
 }

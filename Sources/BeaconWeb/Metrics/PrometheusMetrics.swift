@@ -5,9 +5,10 @@ import Prometheus
 /// swift-metrics in Prometheus form: a registry, the factory that fills it, and the `/metrics` route that shows it.
 ///
 /// What shows there once ``bootstrap()`` has run: the outbox's `beacon_outbox_*` counters and gauges (events
-/// enqueued, published, confirmed, spooled, dropped by reason, buffer and spool depth, spooling) and, with
-/// Hummingbird's `MetricsMiddleware` on the router, the requests (`hb_requests`, `http_server_request_duration`, …).
-/// Names and labels are made Prometheus-safe (`hb.requests` becomes `hb_requests`).
+/// enqueued, published, confirmed, spooled, dropped by reason, buffer and spool depth, spooling), the requests of
+/// ``RequestMetrics`` (`beacon_http_requests_total`, `beacon_http_request_duration_seconds`), and whatever else the
+/// process records through swift-metrics. Names and labels are made Prometheus-safe (`hb.requests` becomes
+/// `hb_requests`).
 public struct PrometheusMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory
