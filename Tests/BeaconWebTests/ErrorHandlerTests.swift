@@ -83,6 +83,29 @@ import Testing
         }
     }
 
+    /// An `HTTPResponseError` of the app's own: Beacon keeps its status and headers, and writes its own page.
+    struct Teapot: HTTPResponseError {
+        var status: HTTPResponse.Status { .init(code: 418, reasonPhrase: "I'm a teapot") }
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            Response(status: status, headers: [.retryAfter: "60"], body: ResponseBody(byteBuffer: ByteBuffer(string: "short and stout")))
+        }
+    }
+
+    @Test func anHTTPResponseErrorKeepsItsStatusAndHeaders() async throws {
+        let test = try TestApp()
+        test.router.get("teapot") { _, _ -> String in throw Teapot() }
+        try await test.test { client in
+            try await client.execute(uri: "/teapot", method: .get) { response in
+                #expect(response.status.code == 418)
+                #expect(response.headers[.retryAfter] == "60")
+                let error = try json(response.body)
+                #expect(error["reason"] as? String == "I'm a teapot")
+                #expect(error["request_id"] as? String == response.headers[RequestIDPolicy.headerName])
+            }
+        }
+        #expect(test.signals.payloads(of: test.app.signals.gotRequestException).isEmpty)
+    }
+
     @Test func statusHandler() async throws {
         let test = try TestApp()
         let seen = Box<[String]>([])

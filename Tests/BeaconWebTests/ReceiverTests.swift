@@ -2,11 +2,12 @@ import Beacon
 import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
-import BeaconWeb
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
+@testable import BeaconWeb
 
 /// A receiver that throws or is slow never breaks the response nor delays it beyond its own work.
 @Suite struct ReceiverTests {
@@ -46,6 +47,19 @@ import Testing
             }
         }
         #expect(test.events.transport.events(kind: .error).count == 1)
+    }
+
+    @Test func aResponseDroppedUnwrittenStillEndsTheRequest() async throws {
+        let ended = Box<(any Error)?>(nil)
+        let gate = Gate()
+        var completion: RequestCompletion? = RequestCompletion { error in
+            ended.value = error
+            gate.open()
+        }
+        #expect(completion != nil)
+        completion = nil  // the server dropped the response: the client went away before its head was written
+        await gate.wait(timeout: .seconds(10))
+        #expect((ended.value as? WebError)?.code == .responseNotWritten)
     }
 
     @Test func aSlowReceiverDoesNotHoldTheResponse() async throws {
