@@ -7,8 +7,7 @@ import Logging
 /// A record becomes a `log` event (`web.log.warning`), or an `error` event (`web.error.error`) when it carries an
 /// error (`logger.error("…", error: error)`), with the error's type and a fingerprint of its type and call site. A
 /// record logged through a request's logger (`context.logger`, or `Logger.current` in a route) carries that request
-/// (id, method, redacted path). Metadata keys named
-/// like secrets (`password`, `token`, …) are redacted.
+/// (id, method, redacted path). Metadata keys named like secrets (`password`, `token`, …) are redacted.
 ///
 /// Like every swift-log handler it is a value: metadata and level changes stay with the logger that made them; the
 /// one shared part, the publisher, is thread-safe. Logging never blocks and never does I/O: the event goes into the
