@@ -101,7 +101,7 @@ final class Fixture: Sendable {
 
     func connect() async throws -> Fixture {
         var configuration = try AMQPConfiguration(url: url)
-        configuration.confirmWindow = 2048
+        configuration.confirmWindow = 1024
         configuration.connectionName = "AMQPBenchmarks"
         let connection = try await AMQPConnection.connect(configuration: configuration)
         let channel = try await connection.openChannel()

@@ -23,6 +23,8 @@ protocol ConnectionHandle: AnyObject, Sendable {
     var senderDescription: String? { get }
     var signalName: String? { get }
     func cancel()
+    /// Records that the registry removed the connection.
+    func markDisconnected()
 }
 
 extension Connection: ConnectionHandle {
@@ -36,5 +38,9 @@ extension Connection: ConnectionHandle {
 
     func cancel() {
         signal?.disconnect(self)
+    }
+
+    func markDisconnected() {
+        connected.store(false, ordering: .releasing)
     }
 }

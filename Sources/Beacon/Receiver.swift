@@ -6,25 +6,35 @@
 /// receivers.
 ///
 /// A receiver is synchronous or asynchronous; a plain `send` runs the synchronous ones, `await send` runs all. An
-/// owner-bound receiver (`Receiver(owner:) { owner, payload in … }`) holds its owner weakly, gets it as an argument while it lives,
-/// and is disconnected once it is deallocated.
+/// owner-bound receiver (`Receiver(owner:) { owner, payload in … }`) holds its owner weakly, gets it as an argument while
+/// it lives, and is disconnected once it is deallocated.
 public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hashable, CustomStringConvertible {
-    @usableFromInline
-    enum Invocation: Sendable {
-        case synchronous(@Sendable (Payload) throws -> Output)
-        case asynchronous(@Sendable (Payload) async throws -> Output)
-        case synchronousWithOwner(@Sendable (any AnyObject & Sendable, Payload) throws -> Output)
-        case asynchronousWithOwner(@Sendable (any AnyObject & Sendable, Payload) async throws -> Output)
-    }
+    // Exactly one of the four bodies is set. They are optional fields rather than the cases of an enum because a send
+    // calls a field of a borrowed receiver without retaining the closure, where switching over an enum copies it.
 
-    @usableFromInline let invocation: Invocation
+    /// The body of a synchronous receiver without an owner: what a send calls in its fast path.
+    @usableFromInline let synchronousBody: (@Sendable (Payload) throws -> Output)?
+    @usableFromInline let asynchronousBody: (@Sendable (Payload) async throws -> Output)?
+    @usableFromInline let synchronousBodyWithOwner: (@Sendable (any AnyObject & Sendable, Payload) throws -> Output)?
+    @usableFromInline let asynchronousBodyWithOwner: (@Sendable (any AnyObject & Sendable, Payload) async throws -> Output)?
     /// The owner of an owner-bound receiver; nil otherwise, or once the owner is gone.
     @usableFromInline weak let owner: (any AnyObject & Sendable)?
     private let file: StaticString
     private let line: UInt
 
-    private init(invocation: Invocation, owner: (any AnyObject & Sendable)?, file: StaticString, line: UInt) {
-        self.invocation = invocation
+    private init(
+        synchronousBody: (@Sendable (Payload) throws -> Output)? = nil,
+        asynchronousBody: (@Sendable (Payload) async throws -> Output)? = nil,
+        synchronousBodyWithOwner: (@Sendable (any AnyObject & Sendable, Payload) throws -> Output)? = nil,
+        asynchronousBodyWithOwner: (@Sendable (any AnyObject & Sendable, Payload) async throws -> Output)? = nil,
+        owner: (any AnyObject & Sendable)? = nil,
+        file: StaticString,
+        line: UInt
+    ) {
+        self.synchronousBody = synchronousBody
+        self.asynchronousBody = asynchronousBody
+        self.synchronousBodyWithOwner = synchronousBodyWithOwner
+        self.asynchronousBodyWithOwner = asynchronousBodyWithOwner
         self.owner = owner
         self.file = file
         self.line = line
@@ -36,7 +46,7 @@ public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hash
         line: UInt = #line,
         _ body: @escaping @Sendable (Payload) throws -> Output
     ) {
-        self.init(invocation: .synchronous(body), owner: nil, file: file, line: line)
+        self.init(synchronousBody: body, file: file, line: line)
     }
 
     /// An asynchronous receiver: only `await send` runs it.
@@ -45,7 +55,7 @@ public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hash
         line: UInt = #line,
         _ body: @escaping @Sendable (Payload) async throws -> Output
     ) {
-        self.init(invocation: .asynchronous(body), owner: nil, file: file, line: line)
+        self.init(asynchronousBody: body, file: file, line: line)
     }
 
     /// A synchronous receiver bound to `owner`, which it holds weakly and gets as its first argument. Once `owner` is
@@ -56,10 +66,12 @@ public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hash
         line: UInt = #line,
         _ body: @escaping @Sendable (Owner, Payload) throws -> Output
     ) {
-        let invocation = Invocation.synchronousWithOwner { owner, payload in
-            try body(unsafeDowncast(owner, to: Owner.self), payload)
-        }
-        self.init(invocation: invocation, owner: owner, file: file, line: line)
+        self.init(
+            synchronousBodyWithOwner: { owner, payload in try body(unsafeDowncast(owner, to: Owner.self), payload) },
+            owner: owner,
+            file: file,
+            line: line
+        )
     }
 
     /// An asynchronous receiver bound to `owner`; see the synchronous form.
@@ -69,41 +81,69 @@ public final class Receiver<Payload: Sendable, Output: Sendable>: Sendable, Hash
         line: UInt = #line,
         _ body: @escaping @Sendable (Owner, Payload) async throws -> Output
     ) {
-        let invocation = Invocation.asynchronousWithOwner { owner, payload in
-            try await body(unsafeDowncast(owner, to: Owner.self), payload)
-        }
-        self.init(invocation: invocation, owner: owner, file: file, line: line)
+        self.init(
+            asynchronousBodyWithOwner: { owner, payload in try await body(unsafeDowncast(owner, to: Owner.self), payload) },
+            owner: owner,
+            file: file,
+            line: line
+        )
     }
 
     /// Whether only `await send` runs this receiver.
     public var isAsynchronous: Bool {
-        switch invocation {
-        case .synchronous, .synchronousWithOwner: false
-        case .asynchronous, .asynchronousWithOwner: true
-        }
+        asynchronousBody != nil || asynchronousBodyWithOwner != nil
     }
 
     /// Whether this receiver is bound to an owner.
     public var isOwnerBound: Bool {
-        switch invocation {
-        case .synchronous, .asynchronous: false
-        case .synchronousWithOwner, .asynchronousWithOwner: true
-        }
+        synchronousBodyWithOwner != nil || asynchronousBodyWithOwner != nil
     }
 
     /// Whether this receiver can still run: it is not bound to an owner, or its owner is alive.
-    @inlinable
     public var isAlive: Bool {
-        switch invocation {
-        case .synchronous, .asynchronous: true
-        case .synchronousWithOwner, .asynchronousWithOwner: owner != nil
+        !isOwnerBound || owner != nil
+    }
+
+    /// Runs a synchronous owner-bound receiver; nil when its owner is gone.
+    @usableFromInline
+    func runWithOwner(_ payload: Payload) -> Result<Output, any Error>? {
+        guard let body = synchronousBodyWithOwner, let owner else {
+            return nil
+        }
+        return Result { try body(owner, payload) }
+    }
+
+    /// Runs any receiver, awaiting it if it is asynchronous; nil when its owner is gone.
+    @usableFromInline
+    func run(_ payload: Payload, isolation: isolated (any Actor)? = #isolation) async -> Result<Output, any Error>? {
+        do {
+            if let body = synchronousBody {
+                return .success(try body(payload))
+            }
+            if let body = asynchronousBody {
+                return .success(try await body(payload))
+            }
+            guard let owner else {
+                return nil
+            }
+            if let body = synchronousBodyWithOwner {
+                return .success(try body(owner, payload))
+            }
+            if let body = asynchronousBodyWithOwner {
+                return .success(try await body(owner, payload))
+            }
+            preconditionFailure("Beacon: a receiver without a body")
+        } catch {
+            return .failure(error)
         }
     }
 
+    /// Whether both are the same receiver (identity).
     public static func == (lhs: Receiver, rhs: Receiver) -> Bool {
         lhs === rhs
     }
 
+    /// Hashes the receiver's identity.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(ObjectIdentifier(self))
     }

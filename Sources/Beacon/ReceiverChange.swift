@@ -14,8 +14,10 @@ public struct ReceiverChange: Sendable, CustomStringConvertible {
 
     /// The connection that changed.
     public let subscription: Subscription
+    /// Why it changed.
     public let reason: Reason
 
+    /// The subscription's description and the reason.
     public var description: String {
         "\(subscription): \(reason)"
     }

@@ -17,6 +17,7 @@ public struct ReceiverError<Payload: Sendable, Output: Sendable>: Error, CustomS
         self.signalName = signalName
     }
 
+    /// `receiver at File.swift:12 of signal 'name' threw: …`.
     public var description: String {
         let signal = signalName.map { "signal '\($0)'" } ?? "a signal"
         return "\(receiver) of \(signal) threw: \(error)"

@@ -1,8 +1,17 @@
+/// What the registry needs to know of a receiver, whatever its payload and output types. Keeping the registry and the
+/// arranging of receivers free of those types makes connecting cheap: generic code that runs unspecialised (as
+/// everything behind `connect` and `cancel` does) pays for every copy and every type it touches.
+protocol RegisteredReceiver: AnyObject, Sendable {
+    var isAsynchronous: Bool { get }
+    var isOwnerBound: Bool { get }
+    var isAlive: Bool { get }
+}
+
+extension Receiver: RegisteredReceiver {}
+
 /// One connection, as the registry keeps it while it lasts: the receiver, what it listens to, and its place in the order.
-struct Registration<Payload: Sendable, Output: Sendable>: Sendable {
-    /// Registration order within the signal: sends run receivers in this order.
-    let order: UInt64
-    let receiver: Receiver<Payload, Output>
+struct Registration: Sendable {
+    let receiver: any RegisteredReceiver
     /// What the receiver listens to; nil for any sender.
     let sender: SenderMatch?
     /// An object sender, held weakly: nil once it is deallocated, which is how a dead sender is noticed.
@@ -10,26 +19,30 @@ struct Registration<Payload: Sendable, Output: Sendable>: Sendable {
     /// The same object, held unowned. An unowned reference keeps the object's memory (not the object) allocated after
     /// it dies, so no new object can be created at its address while this registration exists — and a registration is
     /// dropped only after a snapshot without it is published. That is what makes matching by address sound: a live
-    /// object whose address is in a snapshot is the object that was connected.
+    /// object whose address is in a snapshot is the object that was connected. Never read it (not even against nil):
+    /// reading an unowned reference to a dead object traps.
     unowned let senderAddressPin: (any AnyObject & Sendable)?
-    let connection: Connection<Payload, Output>
+    let connection: any ConnectionHandle
 
-    init(order: UInt64, receiver: Receiver<Payload, Output>, sender: Sender?, connection: Connection<Payload, Output>) {
-        self.order = order
+    init(receiver: any RegisteredReceiver, sender: Sender?, connection: any ConnectionHandle) {
         self.receiver = receiver
         self.sender = sender.map(SenderMatch.init)
         self.connection = connection
-        if case .object(let object) = sender?.identity {
-            self.senderObject = object
-            self.senderAddressPin = object
-        } else {
-            self.senderObject = nil
-            self.senderAddressPin = nil
+        self.senderObject = sender?.object
+        self.senderAddressPin = sender?.object
+    }
+
+    /// Whether this registration can die: it depends on an object sender or on its receiver's owner.
+    var isMortal: Bool {
+        if case .object = sender {
+            return true
         }
+        return receiver.isOwnerBound
     }
 
     /// Why this registration can no longer deliver anything, if it cannot: its object sender or its receiver's owner is
     /// gone.
+    @inline(__always)
     var deathReason: ReceiverChange.Reason? {
         if case .object = sender, senderObject == nil {
             return .senderDeallocated

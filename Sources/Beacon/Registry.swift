@@ -1,15 +1,14 @@
-import Synchronization
-
-/// A signal's registrations (its connections, in registration order) and its mute depth: the mutable state that every
+/// A signal's registrations (its connections, in registration order: the order sends run them) and its mute depth: the mutable state that every
 /// change goes through, under the signal's lock. Sends never read it; they read the ``Snapshot`` published from it.
-struct Registry<Payload: Sendable, Output: Sendable> {
-    private(set) var registrations: [Registration<Payload, Output>] = []
-    private var nextOrder: UInt64 = 0
+struct Registry {
+    private(set) var registrations: [Registration] = []
+    /// How many registrations can die (see ``Registration/isMortal``): with none, there is nothing to sweep.
+    private var mortalRegistrations = 0
     private var muteDepth = 0
     /// Counts the changes a send can see; a snapshot is published when it moves.
     private(set) var generation: UInt64 = 0
     /// A strong reference to the published snapshot, so that replacing it never frees it under the lock.
-    private var publishedSnapshot: Snapshot<Payload, Output>?
+    private var publishedSnapshot: (any AnyObject & Sendable)?
     private var aftermath = Aftermath()
 
     /// What an update leaves for after the lock: the changes to announce, and the references to drop. Dropping the last
@@ -20,44 +19,67 @@ struct Registry<Payload: Sendable, Output: Sendable> {
         var released: [any Sendable] = []
     }
 
-    mutating func connect(
-        _ receiver: Receiver<Payload, Output>,
-        from sender: Sender?,
-        to signal: ReturningSignal<Payload, Output>
-    ) -> Connection<Payload, Output> {
-        let connection = Connection(receiver: receiver, sender: sender, signal: signal)
-        registrations.append(Registration(order: nextOrder, receiver: receiver, sender: sender, connection: connection))
-        nextOrder += 1
+    mutating func connect(_ receiver: any RegisteredReceiver, from sender: Sender?, through connection: any ConnectionHandle) {
+        let registration = Registration(receiver: receiver, sender: sender, connection: connection)
+        mortalRegistrations += registration.isMortal ? 1 : 0
+        registrations.append(registration)
         generation += 1
         aftermath.changes.append(ReceiverChange(subscription: Subscription(connection), reason: .connected))
-        return connection
     }
 
-    mutating func disconnect(where shouldDisconnect: (Registration<Payload, Output>) -> Bool) {
-        remove { shouldDisconnect($0) ? .disconnected : nil }
+    /// Which registrations a disconnection removes.
+    enum Disconnection {
+        /// The one behind a subscription.
+        case connection(any ConnectionHandle)
+        /// All of a receiver's.
+        case receiver(any RegisteredReceiver)
+        /// A receiver's for one sender.
+        case receiverFromSender(any RegisteredReceiver, SenderMatch)
+
+        func removes(_ registration: Registration) -> Bool {
+            switch self {
+            case .connection(let connection): registration.connection === connection
+            case .receiver(let receiver): registration.receiver === receiver
+            case .receiverFromSender(let receiver, let sender): registration.receiver === receiver && registration.sender == sender
+            }
+        }
+    }
+
+    mutating func disconnect(_ disconnection: Disconnection) {
+        remove(
+            registrations.withUnsafeBufferPointer { registrations in
+                registrations.indices.compactMap { disconnection.removes(registrations[$0]) ? ($0, .disconnected) : nil }
+            }
+        )
     }
 
     /// Removes the connections whose object sender or receiver's owner has been deallocated.
     mutating func removeDeadConnections() {
-        remove(\.deathReason)
+        guard mortalRegistrations > 0 else {
+            return
+        }
+        remove(
+            registrations.withUnsafeBufferPointer { registrations in
+                registrations.indices.compactMap { position in registrations[position].deathReason.map { (position, $0) } }
+            }
+        )
     }
 
-    private mutating func remove(_ reasonForRemoving: (Registration<Payload, Output>) -> ReceiverChange.Reason?) {
-        var kept: [Registration<Payload, Output>] = []
-        kept.reserveCapacity(registrations.count)
-        for registration in registrations {
-            if let reason = reasonForRemoving(registration) {
-                registration.connection.connected.store(false, ordering: .releasing)
-                aftermath.changes.append(ReceiverChange(subscription: Subscription(registration.connection), reason: reason))
-                aftermath.released.append(registration)
-            } else {
-                kept.append(registration)
-            }
+    /// Removes the registrations at the given positions, for the given reasons. (Deciding which is done by the callers
+    /// through a buffer pointer, which reads each registration in place where a loop over the array would copy it.)
+    private mutating func remove(_ removals: [(position: Int, reason: ReceiverChange.Reason)]) {
+        guard !removals.isEmpty else {
+            return
         }
-        if kept.count != registrations.count {
-            registrations = kept
-            generation += 1
+        for (position, reason) in removals {
+            let registration = registrations[position]
+            mortalRegistrations -= registration.isMortal ? 1 : 0
+            registration.connection.markDisconnected()
+            aftermath.changes.append(ReceiverChange(subscription: Subscription(registration.connection), reason: reason))
+            aftermath.released.append(registration)
         }
+        registrations.removeSubranges(RangeSet(removals.map { $0.position }, within: registrations))
+        generation += 1
     }
 
     mutating func mute() {
@@ -76,13 +98,18 @@ struct Registry<Payload: Sendable, Output: Sendable> {
 
     /// Publishes the registrations as they are now into `published`: a fresh snapshot (a snapshot is never published
     /// twice), or none when muted or empty.
-    mutating func publish(into published: borrowing PublishedSnapshot<Payload, Output>) {
-        let snapshot = muteDepth > 0 || registrations.isEmpty ? nil : Snapshot(registrations: registrations)
+    mutating func publish<Payload, Output>(into published: borrowing PublishedSnapshot<Payload, Output>) {
+        let snapshot = muteDepth > 0 || registrations.isEmpty ? nil : Snapshot<Payload, Output>(registrations: registrations)
         published.replace(with: snapshot)
         if let replaced = publishedSnapshot {
             aftermath.released.append(replaced)
         }
         publishedSnapshot = snapshot
+    }
+
+    /// The receivers a send from `sender` would reach, in the order it would run them.
+    func receivers(reachedBy sender: Sender?) -> [any RegisteredReceiver] {
+        DispatchPlan.receivers(of: registrations.filter { $0.isReached(by: sender) })
     }
 
     /// Hands over what is left to do after the lock.

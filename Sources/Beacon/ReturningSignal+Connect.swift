@@ -5,7 +5,9 @@ extension ReturningSignal {
     /// the receiver runs once, at the place of its earliest connection.
     @discardableResult
     public func connect(_ receiver: Receiver<Payload, Output>, from sender: Sender? = nil) -> Subscription {
-        Subscription(updateRegistry { $0.connect(receiver, from: sender, to: self) })
+        let connection = Connection(receiver: receiver, sender: sender, signal: self)
+        updateRegistry { $0.connect(receiver, from: sender, through: connection) }
+        return Subscription(connection)
     }
 
     /// Connects a synchronous receiver for `sender`, or for every sender when `sender` is nil.
@@ -66,18 +68,17 @@ extension ReturningSignal {
 
     /// Disconnects every connection of `receiver`. Blinker's `disconnect(receiver)`.
     public func disconnect(_ receiver: Receiver<Payload, Output>) {
-        updateRegistry { $0.disconnect { $0.receiver === receiver } }
+        updateRegistry { $0.disconnect(.receiver(receiver)) }
     }
 
     /// Disconnects `receiver` from `sender`, leaving its other connections (its any-sender one included).
     /// Blinker's `disconnect(receiver, sender)`.
     public func disconnect(_ receiver: Receiver<Payload, Output>, from sender: Sender) {
-        let match = SenderMatch(sender)
-        updateRegistry { $0.disconnect { $0.receiver === receiver && $0.sender == match } }
+        updateRegistry { $0.disconnect(.receiverFromSender(receiver, SenderMatch(sender))) }
     }
 
     func disconnect(_ connection: Connection<Payload, Output>) {
-        updateRegistry { $0.disconnect { $0.connection === connection } }
+        updateRegistry { $0.disconnect(.connection(connection)) }
     }
 
     /// Connects `receiver` for the duration of `body` (Blinker's `connected_to`), then cancels exactly that connection:

@@ -16,9 +16,7 @@ extension ReturningSignal {
     /// The receivers a send from `sender` would reach, in the order it would run them, muted or not. Blinker's
     /// `receivers_for`.
     public func receivers(for sender: Sender? = nil) -> [Receiver<Payload, Output>] {
-        updateRegistry { registry in
-            Array(DispatchList(merging: registry.registrations.filter { $0.isReached(by: sender) }, with: []).all)
-        }
+        updateRegistry { $0.receivers(reachedBy: sender) }.map { unsafeDowncast($0, to: Receiver<Payload, Output>.self) }
     }
 
     /// Runs `body` with the signal muted: sends from anywhere run no receiver until it returns. Mutes nest: the signal

@@ -31,7 +31,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     public let doc: String?
 
     @usableFromInline let published = PublishedSnapshot<Payload, Output>()
-    private let registry = Mutex(Registry<Payload, Output>())
+    private let registry = Mutex(Registry())
     private let metaSignals = AtomicLazyReference<MetaSignals>()
 
     /// A signal. Give it a `name` to find it in logs and errors; ``Namespace/signal(_:of:doc:)`` names it for you.
@@ -40,6 +40,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
         self.doc = doc
     }
 
+    /// `signal 'name'`, or `signal` when it has no name.
     public var description: String {
         name.map { "signal '\($0)'" } ?? "signal"
     }
@@ -63,7 +64,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     /// publishes a new snapshot if anything a send can see changed; then, outside the lock (so that meta receivers may
     /// connect and send), announces the connections and disconnections on the meta-signals, and lets go of what the
     /// update removed.
-    func updateRegistry<Result: Sendable>(_ update: (inout Registry<Payload, Output>) -> Result) -> Result {
+    func updateRegistry<Result: Sendable>(_ update: (inout Registry) -> Result) -> Result {
         let (result, aftermath) = registry.withLock { registry in
             let generation = registry.generation
             registry.removeDeadConnections()

@@ -10,10 +10,13 @@
 /// }
 /// ```
 public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
+    /// A receiver that ran, with what it returned or threw.
     public typealias Element = (receiver: Receiver<Payload, Output>, result: Result<Output, any Error>)
 
     @usableFromInline
     enum Storage: Sendable {
+        /// No receiver ran.
+        case noReceivers
         /// Each of these receivers ran and returned `()`: `Output` is `Void` and none threw.
         case allReturnedVoid(ContiguousArray<Receiver<Payload, Output>>)
         /// What each receiver did, with the name of the signal for the errors.
@@ -23,14 +26,16 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
     @usableFromInline let storage: Storage
 
     @inlinable
+    @inline(__always)
     init(_ storage: Storage) {
         self.storage = storage
     }
 
     /// The result of a send that ran no receiver.
     @inlinable
+    @inline(__always)
     init() {
-        self.storage = .allReturnedVoid([])
+        self.storage = .noReceivers
     }
 
     /// The errors the receivers threw, each with its receiver, in call order.
@@ -53,17 +58,22 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
 }
 
 extension SendResult: RandomAccessCollection {
+    /// The first receiver that ran is at 0.
     public var startIndex: Int { 0 }
 
+    /// The number of receivers that ran.
     public var endIndex: Int {
         switch storage {
+        case .noReceivers: 0
         case .allReturnedVoid(let receivers): receivers.count
         case .recorded(let elements, _): elements.count
         }
     }
 
+    /// The receiver that ran `position`-th, with its result.
     public subscript(position: Int) -> Element {
         switch storage {
+        case .noReceivers: preconditionFailure("SendResult: index \(position) out of range")
         case .allReturnedVoid(let receivers): (receivers[position], .success(() as! Output))
         case .recorded(let elements, _): elements[position]
         }
@@ -75,13 +85,17 @@ extension SendResult: RandomAccessCollection {
 struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     /// nil while the results are implied by the receivers that ran (see ``SendResult/Storage/allReturnedVoid(_:)``).
     @usableFromInline var recorded: ContiguousArray<SendResult<Payload, Output>.Element>?
-    /// The first error, once `send` was asked to stop at it.
-    @usableFromInline var stoppingError: ReceiverError<Payload, Output>?
+    @usableFromInline let stopsAtFirstError: Bool
+    /// Whether the send stopped at an error: the last recorded result. (Trivial fields only, so that keeping the
+    /// recorder around costs no retain.)
+    @usableFromInline var isStopped = false
     /// Whether a receiver was skipped because its owner is gone: the signal then removes such receivers.
     @usableFromInline var skippedDeadOwner = false
 
     @inlinable
-    init(expectedCount: Int) {
+    @inline(__always)
+    init(expectedCount: Int, stoppingAtFirstError: Bool) {
+        stopsAtFirstError = stoppingAtFirstError
         if Output.self == Void.self {
             recorded = nil
         } else {
@@ -90,39 +104,50 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
         }
     }
 
-    /// Records what `receivers[index]` did.
+    /// Records that `receivers[index]` returned `output`: nothing to do while all returned `()`.
     @inlinable
-    mutating func record(
-        _ result: Result<Output, any Error>,
-        at index: Int,
-        of receivers: ContiguousArray<Receiver<Payload, Output>>
-    ) {
-        if recorded == nil {
-            if case .success = result {
-                return
-            }
-            recordImpliedResults(before: index, of: receivers)
-        }
-        recorded!.append((receivers[index], result))
-    }
-
-    /// Notes that `receivers[index]` did not run: its owner is gone.
-    @inlinable
-    mutating func skipReceiverWithoutOwner(at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
-        skippedDeadOwner = true
-        if recorded == nil {
-            recordImpliedResults(before: index, of: receivers)
+    @inline(__always)
+    mutating func recordSuccess(_ output: Output, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+        if recorded != nil {
+            recorded!.append((receivers[index], .success(output)))
         }
     }
 
+    /// Records that `receivers[index]` threw `error`.
     @usableFromInline
-    mutating func recordImpliedResults(before index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
-        recorded = ContiguousArray(receivers[..<index].map { ($0, .success(() as! Output)) })
+    mutating func recordFailure(_ error: any Error, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+        recordImpliedResultsIfNeeded(before: index, of: receivers)
+        recorded!.append((receivers[index], .failure(error)))
+        isStopped = stopsAtFirstError
+    }
+
+    /// Records what `receivers[index]` did, or, given nil, that it did not run because its owner is gone.
+    @usableFromInline
+    mutating func record(_ result: Result<Output, any Error>?, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+        switch result {
+        case .success(let output):
+            recordSuccess(output, at: index, of: receivers)
+        case .failure(let error):
+            recordFailure(error, at: index, of: receivers)
+        case nil:
+            skippedDeadOwner = true
+            recordImpliedResultsIfNeeded(before: index, of: receivers)
+        }
+    }
+
+    private mutating func recordImpliedResultsIfNeeded(before index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+        if recorded == nil {
+            recorded = ContiguousArray(receivers[..<index].map { ($0, .success(() as! Output)) })
+        }
     }
 
     /// The result, given that the receivers that ran are `receivers` except those skipped.
     @inlinable
-    func result(ran receivers: ContiguousArray<Receiver<Payload, Output>>, signalName: String?) -> SendResult<Payload, Output> {
-        SendResult(recorded.map { .recorded($0, signalName: signalName) } ?? .allReturnedVoid(receivers))
+    @inline(__always)
+    func result(ran receivers: ContiguousArray<Receiver<Payload, Output>>, signalName: @autoclosure () -> String?) -> SendResult<Payload, Output> {
+        if let recorded {
+            return SendResult(.recorded(recorded, signalName: signalName()))
+        }
+        return SendResult(.allReturnedVoid(receivers))
     }
 }

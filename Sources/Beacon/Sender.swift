@@ -12,43 +12,47 @@
 /// app.signals.requestFinished.send(event, from: .object(app))
 /// ```
 public struct Sender: Sendable, CustomStringConvertible {
-    @usableFromInline
-    enum Identity: Sendable {
-        /// The object itself: a `Sender` keeps it alive, so its identity cannot be reused while a send is under way.
-        case object(any AnyObject & Sendable)
-        case value(ValueSenderKey)
-    }
-
-    @usableFromInline let identity: Identity
+    /// An object sender itself: a `Sender` keeps it alive, so its identity cannot be reused while a send is under way.
+    @usableFromInline let object: (any AnyObject & Sendable)?
+    /// The object's identity, apart so that a send looks it up without touching the reference.
+    @usableFromInline let objectIdentifier: ObjectIdentifier?
+    /// A value sender's type and value.
+    @usableFromInline let valueKey: ValueSenderKey?
 
     @inlinable
-    init(identity: Identity) {
-        self.identity = identity
+    init(object: (any AnyObject & Sendable)?, valueKey: ValueSenderKey?) {
+        self.object = object
+        self.objectIdentifier = object.map(ObjectIdentifier.init)
+        self.valueKey = valueKey
     }
 
     /// An object sender, matched by identity.
     @inlinable
     public static func object(_ object: some AnyObject & Sendable) -> Sender {
-        Sender(identity: .object(object))
+        Sender(object: object, valueKey: nil)
     }
 
     /// A value sender, matched by type and equality.
     @inlinable
     public static func value<Value: Hashable & Sendable>(_ value: Value) -> Sender {
-        Sender(identity: .value(ValueSenderKey(value)))
+        Sender(object: nil, valueKey: ValueSenderKey(value))
     }
 
+    /// `Type object 0x…` for an object, `value (Type)` for a value.
     public var description: String {
-        switch identity {
-        case .object(let object): "\(type(of: object)) object \(ObjectIdentifier(object).addressDescription)"
-        case .value(let key): key.description
+        if let object, let objectIdentifier {
+            return "\(type(of: object)) object \(objectIdentifier.addressDescription)"
         }
+        return valueKey?.description ?? "no sender"
     }
 }
 
 /// A value sender's key: its type and its value. The type keeps `Int(1)`, `UInt8(1)`, `1.0` and `true` apart.
+///
+/// A class, so that a ``Sender`` holds references and no existential container: a send copies and reads it directly,
+/// not through value witnesses.
 @usableFromInline
-struct ValueSenderKey: Hashable, Sendable, CustomStringConvertible {
+final class ValueSenderKey: Hashable, Sendable, CustomStringConvertible {
     @usableFromInline let type: ObjectIdentifier
     /// Built only from a `Hashable & Sendable` value (see the initialiser), so sharing it across threads is safe.
     @usableFromInline nonisolated(unsafe) let value: AnyHashable
@@ -57,6 +61,17 @@ struct ValueSenderKey: Hashable, Sendable, CustomStringConvertible {
     init<Value: Hashable & Sendable>(_ value: Value) {
         self.type = ObjectIdentifier(Value.self)
         self.value = AnyHashable(value)
+    }
+
+    @usableFromInline
+    static func == (lhs: ValueSenderKey, rhs: ValueSenderKey) -> Bool {
+        lhs.type == rhs.type && lhs.value == rhs.value
+    }
+
+    @usableFromInline
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(value)
     }
 
     @usableFromInline
@@ -71,9 +86,10 @@ enum SenderMatch: Hashable, Sendable {
     case value(ValueSenderKey)
 
     init(_ sender: Sender) {
-        switch sender.identity {
-        case .object(let object): self = .object(ObjectIdentifier(object))
-        case .value(let key): self = .value(key)
+        if let objectIdentifier = sender.objectIdentifier {
+            self = .object(objectIdentifier)
+        } else {
+            self = .value(sender.valueKey!)
         }
     }
 }

@@ -18,41 +18,24 @@ final class Snapshot<Payload: Sendable, Output: Sendable>: Sendable {
     let detachedBorrows = Atomic<Int>(0)
 
     /// Arranges `registrations`, given in registration order.
-    init(registrations: [Registration<Payload, Output>]) {
-        var anySender: [Registration<Payload, Output>] = []
-        var byObject: [ObjectIdentifier: [Registration<Payload, Output>]] = [:]
-        var byValue: [ValueSenderKey: [Registration<Payload, Output>]] = [:]
-        for registration in registrations {
-            switch registration.sender {
-            case nil: anySender.append(registration)
-            case .object(let identifier): byObject[identifier, default: []].append(registration)
-            case .value(let key): byValue[key, default: []].append(registration)
-            }
-        }
-        var lists: ContiguousArray = [DispatchList(merging: anySender, with: [])]
-        var objectEntries: [(ObjectIdentifier, Int)] = []
-        for (identifier, ownRegistrations) in byObject {
-            objectEntries.append((identifier, lists.count))
-            lists.append(DispatchList(merging: anySender, with: ownRegistrations))
-        }
-        var valueSenders: [ValueSenderKey: Int] = [:]
-        for (key, ownRegistrations) in byValue {
-            valueSenders[key] = lists.count
-            lists.append(DispatchList(merging: anySender, with: ownRegistrations))
-        }
-        self.lists = lists
-        self.objectSenders = ObjectSenderTable(objectEntries)
-        self.valueSenders = valueSenders
+    init(registrations: [Registration]) {
+        let plan = DispatchPlan(registrations)
+        lists = ContiguousArray(plan.lists.map(DispatchList.init))
+        objectSenders = ObjectSenderTable(plan.objectSenders)
+        valueSenders = plan.valueSenders
     }
 
     /// The index in ``lists`` of the receivers a send from `sender` runs.
     @inlinable
+    @inline(__always)
     func listIndex(for sender: Sender?) -> Int {
-        switch sender?.identity {
-        case nil: 0
-        case .object(let object): objectSenders.listIndex(for: ObjectIdentifier(object)) ?? 0
-        case .value(let key): valueSenders[key] ?? 0
+        if let objectIdentifier = sender?.objectIdentifier {
+            return objectSenders.listIndex(for: objectIdentifier) ?? 0
         }
+        if let valueKey = sender?.valueKey {
+            return valueSenders[valueKey] ?? 0
+        }
+        return 0
     }
 
     /// Adds `delta` to the detached borrows; the party that brings them to zero releases the snapshot. The replacing writer
@@ -78,30 +61,11 @@ struct DispatchList<Payload: Sendable, Output: Sendable>: Sendable {
     /// Whether `all` has more than `synchronous`.
     @usableFromInline let hasAsynchronousReceivers: Bool
 
-    /// Merges two lists of registrations, each in registration order, into one list of receivers in registration order.
-    /// A receiver reached through several registrations keeps the place of its earliest one.
-    init(merging first: [Registration<Payload, Output>], with second: [Registration<Payload, Output>]) {
-        var receivers: ContiguousArray<Receiver<Payload, Output>> = []
-        receivers.reserveCapacity(first.count + second.count)
-        var seen: Set<ObjectIdentifier> = []
-        var firstIndex = 0
-        var secondIndex = 0
-        while firstIndex < first.count || secondIndex < second.count {
-            let next: Registration<Payload, Output>
-            if secondIndex == second.count || (firstIndex < first.count && first[firstIndex].order < second[secondIndex].order) {
-                next = first[firstIndex]
-                firstIndex += 1
-            } else {
-                next = second[secondIndex]
-                secondIndex += 1
-            }
-            if seen.insert(ObjectIdentifier(next.receiver)).inserted {
-                receivers.append(next.receiver)
-            }
-        }
-        all = receivers
-        hasAsynchronousReceivers = receivers.contains(where: \.isAsynchronous)
-        synchronous = hasAsynchronousReceivers ? receivers.filter { !$0.isAsynchronous } : receivers
+    /// Types the planned list, whose receivers are all `Receiver<Payload, Output>`.
+    init(_ list: DispatchPlan.List) {
+        all = ContiguousArray(list.receivers.map { unsafeDowncast($0, to: Receiver<Payload, Output>.self) })
+        hasAsynchronousReceivers = list.hasAsynchronousReceivers
+        synchronous = hasAsynchronousReceivers ? all.filter { !$0.isAsynchronous } : all
     }
 }
 
@@ -138,11 +102,13 @@ struct ObjectSenderTable: Sendable {
     }
 
     @inlinable
+    @inline(__always)
     static func home(of address: UInt, shift: UInt) -> Int {
         Int(truncatingIfNeeded: (address &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     @inlinable
+    @inline(__always)
     func listIndex(for identifier: ObjectIdentifier) -> Int? {
         if slots.isEmpty {
             return nil

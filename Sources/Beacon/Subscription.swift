@@ -35,16 +35,19 @@ public struct Subscription: Sendable, Hashable, CustomStringConvertible {
         connection.signalName
     }
 
+    /// `receiver at File.swift:12 for <sender> on signal 'name'`.
     public var description: String {
         let sender = senderDescription ?? "any sender"
         let signal = signalName.map { "signal '\($0)'" } ?? "a signal"
         return "\(receiverDescription) for \(sender) on \(signal)"
     }
 
+    /// Whether both stand for the same connection.
     public static func == (lhs: Subscription, rhs: Subscription) -> Bool {
         lhs.connection === rhs.connection
     }
 
+    /// Hashes the connection's identity.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(ObjectIdentifier(connection))
     }

@@ -62,6 +62,26 @@ struct OwnerTests {
         #expect(!subscription.isConnected)
     }
 
+    @Test("owner-bound receivers return results and report errors like any other")
+    func ownerBoundResults() throws {
+        let signal = ReturningSignal<Int, String>()
+        var owner: Endpoint? = Endpoint("owner")
+        let failing = Receiver<Int, String>(owner: owner!) { _, _ in throw TestError(code: 8) }
+        signal.connect { "plain \($0)" }
+        signal.connect(owner: owner!) { owner, value in "\(owner.name) \(value)" }
+        signal.connect(failing)
+
+        let result = signal.send(1)
+        #expect(result.outputs == ["plain 1", "owner 1"])
+        #expect(result.errors.map(\.receiver) == [failing])
+        #expect(throws: ReceiverError<Int, String>.self) { try signal.sendStoppingAtFirstError(2) }
+
+        owner = nil
+        let afterwards = signal.send(3)
+        #expect(afterwards.outputs == ["plain 3"])
+        #expect(afterwards.count == 1)
+    }
+
     @Test("asynchronous owner-bound receivers run in await send")
     func asynchronousOwnerBound() async {
         let signal = Signal<Int>()

@@ -60,10 +60,13 @@ struct SnapshotTests {
                 }
             }
             group.addTask {
-                for _ in 0..<20_000 {
+                for round in 0..<20_000 {
                     let snapshot = Snapshot<Int, Void>(registrations: [])
                     published.append(WeakSnapshot(snapshot))
                     holder.published.replace(with: snapshot)
+                    if round.isMultiple(of: 200) {
+                        await Task.yield()
+                    }
                 }
                 holder.published.replace(with: nil)
                 stop.stop()

@@ -6,6 +6,7 @@
 ///
 /// Every channel is in confirm mode: each publish resolves to one ``AMQPPublishOutcome``.
 public final class AMQPChannel: Sendable {
+    /// The connection the channel belongs to (kept alive by the channel).
     public let connection: AMQPConnection
     let shared: ChannelShared
 
@@ -75,12 +76,14 @@ extension AMQPChannel {
         }
     }
 
+    /// Adds a binding (idempotent).
     public func bind(_ binding: AMQPBinding) async throws(AMQPError) {
         try await request("binding") { engine, channel, session throws(AMQPError) in
             try engine.bind(binding, unbind: false, on: channel, session)
         }
     }
 
+    /// Removes a binding.
     public func unbind(_ binding: AMQPBinding) async throws(AMQPError) {
         try await request("unbinding") { engine, channel, session throws(AMQPError) in
             try engine.bind(binding, unbind: true, on: channel, session)
@@ -95,6 +98,7 @@ extension AMQPChannel {
         }
     }
 
+    /// Deletes an exchange (with `ifUnused`, only if nothing is bound to it).
     public func deleteExchange(_ name: String, ifUnused: Bool = false) async throws(AMQPError) {
         try await request("deleting exchange '\(name)'") { engine, channel, session throws(AMQPError) in
             try engine.deleteExchange(name, ifUnused: ifUnused, on: channel, session)

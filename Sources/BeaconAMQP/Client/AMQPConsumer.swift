@@ -21,6 +21,7 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
 
     /// The channel the deliveries come through; acknowledge them there.
     public let channel: AMQPChannel
+    /// The queue consumed.
     public let queue: String
     /// The consumer tag.
     public let tag: String
@@ -33,21 +34,25 @@ public final class AMQPConsumer: AsyncSequence, Sendable {
         self.sink = sink
     }
 
+    /// Yields the consumer's batches.
     public struct AsyncIterator: AsyncIteratorProtocol {
         public typealias Element = [AMQPDelivery]
         public typealias Failure = AMQPError
 
         let sink: ConsumerSink
 
+        /// The next batch, or `nil` at the end.
         public mutating func next() async throws(AMQPError) -> [AMQPDelivery]? {
             try await sink.next()
         }
 
+        /// The next batch, or `nil` at the end.
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(AMQPError) -> [AMQPDelivery]? {
             try await sink.next()
         }
     }
 
+    /// An iterator over the batches (one task at a time).
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(sink: sink) }
 
     /// Stops the deliveries (`basic.cancel`); the iteration ends after what was already received. Unacknowledged

@@ -17,6 +17,7 @@ public struct AMQPConfiguration: Sendable {
         /// Check that the broker's certificate names ``AMQPConfiguration/host``.
         public var verifyHostname: Bool
 
+        /// TLS that verifies the broker (peer and host name) unless told otherwise.
         public init(
             caCertificateFile: String? = nil,
             certificateFile: String? = nil,
@@ -32,8 +33,10 @@ public struct AMQPConfiguration: Sendable {
         }
     }
 
+    /// The broker's host name or address.
     public var host: String
     public var port: Int
+    /// The vhost, decoded (`/` is the default vhost).
     public var virtualHost: String
     public var user: String
     /// Sent at login only (SASL PLAIN; use TLS on untrusted networks).
@@ -61,6 +64,7 @@ public struct AMQPConfiguration: Sendable {
     /// Whether and how fast to reconnect after the connection is lost.
     public var reconnect: AMQPReconnectPolicy
 
+    /// A configuration from its parts; the port defaults to 5672, or 5671 with TLS.
     public init(
         host: String = "localhost",
         port: Int? = nil,
@@ -143,8 +147,10 @@ public struct AMQPConfiguration: Sendable {
 }
 
 extension AMQPConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The redacted URL.
     public var description: String { "AMQPConfiguration(\(redactedURL))" }
 
+    /// Every setting, the password redacted.
     public var debugDescription: String {
         "AMQPConfiguration(\(redactedURL), heartbeat: \(heartbeat), connectionTimeout: \(connectionTimeout), frameMax: \(frameMax), "
             + "channelMax: \(channelMax), tls: \(tls.map { "\($0)" } ?? "none"), password: <redacted>)"

@@ -6,12 +6,16 @@
 public struct AMQPReconnectPolicy: Sendable, Hashable {
     /// Whether to reconnect at all. When `false`, losing the connection closes it for good.
     public var isEnabled: Bool
+    /// The wait before the first retry.
     public var initialDelay: Duration
+    /// The longest wait between attempts.
     public var maximumDelay: Duration
+    /// How much longer each wait is than the previous one (at least 1).
     public var multiplier: Double
     /// 0…1: the largest fraction of a delay taken off at random.
     public var jitter: Double
 
+    /// Backoff from 100 ms, doubling up to 30 s, up to half of each delay taken off at random.
     public init(
         initialDelay: Duration = .milliseconds(100),
         maximumDelay: Duration = .seconds(30),

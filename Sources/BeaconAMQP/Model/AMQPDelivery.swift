@@ -9,7 +9,9 @@ public struct AMQPDelivery: Sendable {
     public let redelivered: Bool
     /// The exchange the message was published to (`""`: the default exchange).
     public let exchange: String
+    /// The routing key it was published with.
     public let routingKey: String
+    /// Content type, message id, headers (with `x-death` for dead-lettered messages)…
     public let properties: AMQPProperties
     public let body: [UInt8]
     /// For ``AMQPChannel/get(queue:)``: the messages left in the queue after this one; `nil` for consumer deliveries.

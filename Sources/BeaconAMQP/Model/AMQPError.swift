@@ -13,11 +13,13 @@ public struct AMQPError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The code's name: the AMQP reply name for broker replies (`ACCESS_REFUSED`), else a client-side name.
         public let name: String
 
+        /// A code by name (broker names for broker replies).
         public init(_ name: String) { self.name = name }
 
         public var description: String { name }
     }
 
+    /// What kind of failure this is.
     public var code: Code
     /// The AMQP reply code when the broker reported the failure (`connection.close`, `channel.close`, `basic.return`).
     public var replyCode: UInt16?
@@ -28,6 +30,7 @@ public struct AMQPError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The operation that failed.
     public var context: String?
 
+    /// An error with a code and a description; the optional parts say where it came from.
     public init(code: Code, message: String, replyCode: UInt16? = nil, libraryStatus: Int32? = nil, context: String? = nil) {
         self.code = code
         self.message = message
@@ -36,6 +39,8 @@ public struct AMQPError: Error, Sendable, Hashable, CustomStringConvertible {
         self.context = context
     }
 
+    /// `context: CODE (reply code): message`, e.g.
+    /// `connecting to amqp://guest@127.0.0.1:5672/%2F: ACCESS_REFUSED (403): Login was refused…`.
     public var description: String {
         var text = code.name
         if let replyCode { text += " (\(replyCode))" }

@@ -6,12 +6,15 @@
 public struct AMQPMessage: Sendable, Hashable {
     /// The exchange to publish to; `""` is the default exchange (routing key = queue name).
     public var exchange: String
+    /// The routing key (Beacon events: `<service>.<kind>.<level>`).
     public var routingKey: String
     public var body: [UInt8]
+    /// Persistent by default.
     public var properties: AMQPProperties
     /// Ask the broker to return the message if it reaches no queue (recommended; the default).
     public var mandatory: Bool
 
+    /// A message with `body`; persistent and mandatory unless told otherwise.
     public init(
         exchange: String,
         routingKey: String,

@@ -22,10 +22,13 @@ public struct AMQPProperties: Sendable, Hashable {
     public var deliveryMode: DeliveryMode?
     /// 0…9 (only honoured by priority queues).
     public var priority: UInt8?
+    /// Ties a reply to its request.
     public var correlationID: String?
+    /// Where a reply should go.
     public var replyTo: String?
     /// Per-message TTL in milliseconds, as a decimal string (RabbitMQ's format), e.g. `"60000"`.
     public var expiration: String?
+    /// The message's identity (Beacon: the event id), for deduplication.
     public var messageID: String?
     /// Whole seconds: AMQP timestamps carry no fraction.
     public var timestamp: Date?
@@ -36,6 +39,7 @@ public struct AMQPProperties: Sendable, Hashable {
     /// The producing application (Beacon: the service name).
     public var appID: String?
 
+    /// Properties with the given fields set; everything else is absent.
     public init(
         contentType: String? = nil,
         contentEncoding: String? = nil,

@@ -2,23 +2,33 @@
 public struct AMQPExchange: Sendable, Hashable {
     /// The exchange type: how it routes.
     public struct Kind: RawRepresentable, Sendable, Hashable {
+        /// The type name the broker knows (`x-…` for plugin types).
         public let rawValue: String
+        /// An exchange type by name, e.g. `x-consistent-hash` from a plugin.
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// Routes on an exact routing key match.
         public static let direct = Kind(rawValue: "direct")
+        /// Routes to every bound queue.
         public static let fanout = Kind(rawValue: "fanout")
+        /// Routes on dotted patterns (`*` one word, `#` any number).
         public static let topic = Kind(rawValue: "topic")
+        /// Routes on message headers.
         public static let headers = Kind(rawValue: "headers")
     }
 
     public var name: String
     public var kind: Kind
+    /// Survives a broker restart.
     public var durable: Bool
+    /// Deleted when its last binding goes.
     public var autoDelete: Bool
     /// An internal exchange takes no publishes, only exchange-to-exchange bindings.
     public var `internal`: Bool
+    /// Extra arguments, e.g. `alternate-exchange`.
     public var arguments: AMQPTable
 
+    /// An exchange definition; durable, not auto-delete, not internal unless told otherwise.
     public init(
         _ name: String,
         kind: Kind,
@@ -40,18 +50,24 @@ public struct AMQPExchange: Sendable, Hashable {
 public struct AMQPQueue: Sendable, Hashable {
     /// `x-queue-type`.
     public struct QueueType: RawRepresentable, Sendable, Hashable {
+        /// The value of `x-queue-type`.
         public let rawValue: String
+        /// A queue type by name.
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// The default single-node queue.
         public static let classic = QueueType(rawValue: "classic")
         /// A replicated queue; must be durable, not exclusive, not auto-delete.
         public static let quorum = QueueType(rawValue: "quorum")
+        /// An append-only log queue.
         public static let stream = QueueType(rawValue: "stream")
     }
 
     /// `x-overflow`: what a full queue (`x-max-length`, `x-max-length-bytes`) does with one more message.
     public struct Overflow: RawRepresentable, Sendable, Hashable {
+        /// The value of `x-overflow`.
         public let rawValue: String
+        /// An overflow behaviour by name.
         public init(rawValue: String) { self.rawValue = rawValue }
 
         /// Drop (or dead-letter) the oldest message. RabbitMQ's default.
@@ -64,13 +80,18 @@ public struct AMQPQueue: Sendable, Hashable {
 
     /// The queue name; `""` asks the broker to make one up (see ``AMQPQueue/DeclareResult/name``).
     public var name: String
+    /// Survives a broker restart (its persistent messages too).
     public var durable: Bool
     /// Used by this connection only, and deleted when it closes.
     public var exclusive: Bool
     /// Deleted when its last consumer goes.
     public var autoDelete: Bool
+    /// The `x-` arguments, including those the typed options of the initializer set.
     public var arguments: AMQPTable
 
+    /// A queue definition: durable unless told otherwise; `type`, `deadLetterExchange`, `deadLetterRoutingKey`,
+    /// `messageTTL`, `maxLength` and `overflow` set `x-queue-type`, `x-dead-letter-exchange`,
+    /// `x-dead-letter-routing-key`, `x-message-ttl`, `x-max-length` and `x-overflow` in `arguments`.
     public init(
         _ name: String,
         durable: Bool = true,
@@ -104,6 +125,7 @@ public struct AMQPQueue: Sendable, Hashable {
         public let name: String
         /// Messages ready for delivery (not counting unacknowledged ones).
         public let messageCount: UInt32
+        /// Consumers subscribed to the queue.
         public let consumerCount: UInt32
     }
 }
@@ -117,13 +139,16 @@ public struct AMQPBinding: Sendable, Hashable {
         case exchange(String)
     }
 
+    /// The queue or exchange that receives.
     public var destination: Destination
     /// The source exchange.
     public var exchange: String
     /// For a topic exchange, a pattern: `*` matches one word, `#` zero or more (`web.error.*`, `#`).
     public var routingKey: String
+    /// Binding arguments (headers exchanges match on them).
     public var arguments: AMQPTable
 
+    /// A binding of `destination` to `exchange`.
     public init(_ destination: Destination, exchange: String, routingKey: String, arguments: AMQPTable = [:]) {
         self.destination = destination
         self.exchange = exchange
@@ -146,12 +171,14 @@ public struct AMQPTopology: Sendable, Hashable {
     public var queues: [AMQPQueue]
     public var bindings: [AMQPBinding]
 
+    /// A topology of these declarations.
     public init(exchanges: [AMQPExchange] = [], queues: [AMQPQueue] = [], bindings: [AMQPBinding] = []) {
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings
     }
 
+    /// Whether there is nothing to declare.
     public var isEmpty: Bool { exchanges.isEmpty && queues.isEmpty && bindings.isEmpty }
 
     /// Adds what `other` has and this topology does not (a redefinition replaces the earlier one).
