@@ -1,1 +1,0 @@
-// BeaconTesting: see DESIGN.md.

@@ -1,1 +1,0 @@
-// BeaconWeb: see DESIGN.md.

@@ -1,0 +1,119 @@
+import BeaconEvents
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// Everything Beacon knows about one request while it is served: its id, what came in, when, and ``g``, the
+/// per-request storage that Flask calls `flask.g`.
+///
+/// The request lifecycle middleware makes one scope per request, before routing, and hands the same object to the
+/// route (``BeaconRequestContext/scope``), to every error handler and to every request signal: what a route stores in
+/// ``g`` is there for the `requestFinished` and `requestTearingDown` receivers.
+///
+/// ```swift
+/// struct CurrentUser: RequestStorageKey { typealias Value = String }
+///
+/// router.get("me") { _, context in
+///     context.g[CurrentUser.self] = "alice"
+///     return "hello \(context.scope.id)"
+/// }
+/// app.signals.requestTearingDown.connect { teardown in
+///     print(teardown.request.g[CurrentUser.self] ?? "anonymous")
+/// }
+/// ```
+public final class RequestScope: Sendable, CustomStringConvertible {
+    /// The logger metadata key of the request id, Hummingbird's. Its value in a request's logger is the scope itself,
+    /// which prints as the id.
+    public static let loggerMetadataKey = "hb.request.id"
+
+    /// The request id: the incoming `X-Request-ID` when it is valid (``RequestIDPolicy/isValid(_:)``), a new one otherwise.
+    /// The response echoes it, and every log line and event of the request carries it.
+    public let id: String
+    public let method: HTTPRequest.Method
+    /// The path and query as the client sent them. They may hold secrets (`?token=…`): anything that leaves the
+    /// process uses ``redactedPath``.
+    public let path: String
+    /// The request headers as the client sent them, secrets included: see ``redactedHeaders``.
+    public let headers: HTTPFields
+    private let channel: (any Channel)?
+    /// When the lifecycle middleware received the request.
+    public let startInstant: ContinuousClock.Instant
+    let redaction: Redaction
+    private let endpointPath: EndpointPath
+    private let storage = Mutex<[ObjectIdentifier: any Sendable]>([:])
+
+    init(
+        id: String,
+        request: Request,
+        channel: (any Channel)?,
+        endpointPath: EndpointPath,
+        redaction: Redaction,
+        startInstant: ContinuousClock.Instant
+    ) {
+        self.id = id
+        self.method = request.method
+        self.path = request.uri.description
+        self.headers = request.headers
+        self.channel = channel
+        self.endpointPath = endpointPath
+        self.redaction = redaction
+        self.startInstant = startInstant
+    }
+
+    /// The client's IP address, when the request came over a socket.
+    public var remoteAddress: String? { channel?.remoteAddress?.ipAddress }
+
+    /// The route that matched, e.g. `/users/{id}`; nil before routing and when no route matched.
+    public var endpoint: String? {
+        endpointPath.value.flatMap { $0 == "NotFound" ? nil : $0 }
+    }
+
+    /// ``path`` with the values of secret query parameters (`password`, `token`, `secret`, …) replaced.
+    public var redactedPath: String { redaction.redactingQuery(ofPath: path) }
+
+    /// The request headers with the values of secret ones (`Authorization`, `Cookie`, …) replaced.
+    public var redactedHeaders: [(name: String, value: String)] {
+        headers.map { field in
+            let name = field.name.canonicalName
+            return (name, redaction.isSecretHeader(name) ? Redaction.placeholder : field.value)
+        }
+    }
+
+    /// The `User-Agent` header.
+    public var userAgent: String? { headers[.userAgent] }
+
+    /// The request id.
+    public var description: String { id }
+
+    /// Per-request storage, Flask's `g`: values a route keeps for later in the same request (teardown receivers,
+    /// error handlers). Gone with the request.
+    public var g: RequestStorage { RequestStorage(scope: self) }
+
+    fileprivate func value(for key: ObjectIdentifier) -> (any Sendable)? {
+        storage.withLock { $0[key] }
+    }
+
+    fileprivate func setValue(_ value: (any Sendable)?, for key: ObjectIdentifier) {
+        storage.withLock { $0[key] = value }
+    }
+}
+
+/// Names one value in ``RequestStorage`` and gives its type.
+///
+/// ```swift
+/// enum CurrentUser: RequestStorageKey { typealias Value = User }
+/// ```
+public protocol RequestStorageKey {
+    associatedtype Value: Sendable
+}
+
+/// A request's storage, Flask's `g`, read and written by typed keys. Copies share the storage of their request.
+public struct RequestStorage: Sendable {
+    let scope: RequestScope
+
+    /// The value stored under `key`, or nil. Setting nil removes it.
+    public subscript<Key: RequestStorageKey>(_ key: Key.Type) -> Key.Value? {
+        get { scope.value(for: ObjectIdentifier(key)) as? Key.Value }
+        nonmutating set { scope.setValue(newValue, for: ObjectIdentifier(key)) }
+    }
+}

@@ -1,1 +1,0 @@
-print("web: not built yet")

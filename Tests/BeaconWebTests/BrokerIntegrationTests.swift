@@ -1,0 +1,143 @@
+import BeaconAMQP
+import BeaconEvents
+import BeaconOutbox
+import BeaconTesting
+import BeaconWeb
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import IntegrationSupport
+import Logging
+import ServiceLifecycle
+import SystemPackage
+import Testing
+
+/// The web app against the real broker that `scripts/test-services` starts: requests become events on a queue
+/// bound to `#`; without a broker they wait in the spool and the next process delivers them in order.
+@Suite(.serialized) struct BrokerIntegrationTests {
+    /// An app publishing through `pipeline`, with `/hello`.
+    func makeApp(_ pipeline: EventPipeline) -> (BeaconApp, Router<BasicBeaconRequestContext>) {
+        let app = BeaconApp()
+        EventPublisher(outbox: pipeline.outbox, service: app.service).publishRequests(of: app)
+        let router = app.router()
+        router.get("hello") { _, _ in "hello" }
+        return (app, router)
+    }
+
+    func settings(amqpURL: String, exchange: String, spool: URL) -> WebConfiguration {
+        var settings = WebConfiguration()
+        settings.amqpURL = amqpURL
+        settings.exchange = exchange
+        settings.spoolDirectory = spool.path
+        return settings
+    }
+
+    /// Sends `count` requests with ids `prefix-0`, `prefix-1`, … and returns the ids.
+    func sendRequests(_ count: Int, prefix: String, to client: some TestClientProtocol) async throws -> [String] {
+        var ids: [String] = []
+        for index in 0..<count {
+            let id = "\(prefix)-\(index)"
+            try await client.execute(uri: "/hello", method: .get, headers: [RequestIDPolicy.headerName: id]) { response in
+                #expect(response.status == .ok)
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    @Test func everyRequestBecomesAnEventOnAQueueBoundToEverything() async throws {
+        let broker = try await TestBroker.connect()
+        let logs = LogRecorder()
+        let pipeline = try await EventPipeline.connect(
+            configuration: settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: try TestServices.temporaryDirectory()),
+            logHandler: logs.makeHandler
+        )
+        let (app, router) = makeApp(pipeline)
+        let count = 300
+        let ids = try await app.application(router: router, services: [pipeline.outbox]).test(.live) { client in
+            try await sendRequests(count, prefix: "n", to: client)
+        }
+        await pipeline.close()
+        let events = try await broker.drain()
+        #expect(events.count == count)
+        #expect(events.allSatisfy { $0.kind == .request && $0.routingKey == "web.request.info" })
+        #expect(events.map { $0.request?.id } == ids, "in order")
+        #expect(pipeline.outbox.statistics.delivered == count)
+        #expect(pipeline.outbox.statistics.spooled == 0)
+        #expect(logs.records.filter { $0.level >= .warning }.isEmpty, "\(logs.records.map(\.message))")
+        await broker.close()
+    }
+
+    @Test func withoutABrokerEventsAreSpooledAndTheNextProcessDeliversThem() async throws {
+        let broker = try await TestBroker.connect()
+        let spool = try TestServices.temporaryDirectory()
+        let deadURL = "amqp://guest:guest@127.0.0.1:\(try TestServices.freePort())/%2F"
+
+        // A process with no broker: it serves, and spools.
+        let offlineLogs = LogRecorder()
+        let offline = try await EventPipeline.connect(
+            configuration: settings(amqpURL: deadURL, exchange: broker.exchange, spool: spool),
+            logHandler: offlineLogs.makeHandler
+        )
+        let (offlineApp, offlineRouter) = makeApp(offline)
+        let ids = try await offlineApp.application(router: offlineRouter, services: [offline.outbox]).test(.router) { client in
+            try await sendRequests(120, prefix: "offline", to: client)
+        }
+        await offline.close()
+        #expect(offline.outbox.statistics.delivered == 0)
+        #expect(try EventSpool(directory: FilePath(spool.path)).statistics.records == ids.count)
+        let warnings = offlineLogs.records.filter { $0.level >= .warning }
+        #expect(warnings.count == 1, "one warning, not one per request: \(warnings.map(\.message))")
+        #expect(warnings.first?.label == "beacon.outbox")
+        #expect(offlineLogs.records.contains { $0.label == "beacon.events" && $0.level == .notice })
+
+        // The next process finds the broker, and delivers what the first one spooled, in order, before its own.
+        let online = try await EventPipeline.connect(
+            configuration: settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: spool),
+            logHandler: LogRecorder().makeHandler
+        )
+        let (onlineApp, onlineRouter) = makeApp(online)
+        let laterIDs = try await onlineApp.application(router: onlineRouter, services: [online.outbox]).test(.router) { client in
+            #expect(await eventually(timeout: .seconds(30)) { online.outbox.statistics.delivered >= ids.count })
+            return try await sendRequests(10, prefix: "online", to: client)
+        }
+        await online.close()
+        let events = try await broker.drain()
+        #expect(events.map { $0.request?.id } == ids + laterIDs)
+        #expect(try EventSpool(directory: FilePath(spool.path)).isEmpty)
+        await broker.close()
+    }
+
+    @Test func aBrokerThatGoesAwayLosesNothing() async throws {
+        let broker = try await TestBroker.connect()
+        let pipeline = try await EventPipeline.connect(
+            configuration: settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: try TestServices.temporaryDirectory()),
+            outboxConfiguration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500))),
+            logHandler: LogRecorder().makeHandler
+        )
+        let (app, router) = makeApp(pipeline)
+        let ids = try await app.application(router: router, services: [pipeline.outbox]).test(.router) { client in
+            var ids = try await sendRequests(50, prefix: "before", to: client)
+            try TestServices.rabbitmqctl("stop_app")
+            do {
+                #expect(await eventually { pipeline.connection?.status != .connected })
+                ids += try await sendRequests(50, prefix: "during", to: client)
+                #expect(await eventually { pipeline.outbox.statistics.inSpool > 0 })
+            } catch {
+                try TestServices.rabbitmqctl("start_app")
+                throw error
+            }
+            try TestServices.rabbitmqctl("start_app")
+            ids += try await sendRequests(50, prefix: "after", to: client)
+            #expect(await eventually(timeout: .seconds(60)) { pipeline.outbox.statistics.delivered >= ids.count })
+            return ids
+        }
+        await pipeline.close()
+        let received = try await broker.drain().compactMap { $0.request?.id }
+        #expect(Set(received) == Set(ids), "every event arrives")
+        let during = ids.filter { $0.hasPrefix("during") }
+        #expect(received.filter { $0.hasPrefix("during") } == during, "the spooled ones in order")
+        #expect(pipeline.outbox.statistics.dropped == 0)
+        await broker.close()
+    }
+}

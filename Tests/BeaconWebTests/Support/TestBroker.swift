@@ -1,0 +1,48 @@
+import BeaconAMQP
+import BeaconEvents
+import BeaconOutbox
+import IntegrationSupport
+
+/// The test broker, with an exchange of the test's own and a queue bound to `#` on it.
+struct TestBroker {
+    let exchange: String
+    let queue: String
+    let connection: AMQPConnection
+
+    /// Connects and declares the exchange and the queue.
+    static func connect() async throws -> TestBroker {
+        let exchange = TestServices.uniqueName("events")
+        let queue = TestServices.uniqueName("web.all")
+        var topology = AMQPEventTransport.topology(exchange: exchange)
+        topology.queues.append(AMQPQueue(queue, durable: true))
+        topology.bindings.append(AMQPBinding(.queue(queue), exchange: exchange, routingKey: "#"))
+        let connection = try await AMQPConnection.connect(configuration: AMQPConfiguration(url: TestServices.amqpURL()), topology: topology)
+        return TestBroker(exchange: exchange, queue: queue, connection: connection)
+    }
+
+    private init(exchange: String, queue: String, connection: AMQPConnection) {
+        self.exchange = exchange
+        self.queue = queue
+        self.connection = connection
+    }
+
+    /// Every event in the queue, in order (NDJSON batches unpacked), taken with basic.get until it is empty; after a
+    /// broker restart, once the connection is back.
+    func drain() async throws -> [Event] {
+        _ = await eventually(timeout: .seconds(30)) { connection.status == .connected }
+        let channel = try await connection.openChannel()
+        var events: [Event] = []
+        while let delivery = try await channel.get(queue: queue) {
+            for result in EventBatch.decode(delivery.body, contentType: delivery.properties.contentType) {
+                events.append(try result.get())
+            }
+            try channel.ack(delivery)
+        }
+        await channel.close()
+        return events
+    }
+
+    func close() async {
+        await connection.close()
+    }
+}
