@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Beacon", targets: ["Beacon"]),
         .library(name: "BeaconEvents", targets: ["BeaconEvents"]),
         .library(name: "BeaconAMQP", targets: ["BeaconAMQP"]),
+        .library(name: "BeaconOutbox", targets: ["BeaconOutbox"]),
         .library(name: "BeaconWeb", targets: ["BeaconWeb"]),
         .library(name: "BeaconWorker", targets: ["BeaconWorker"]),
         .library(name: "BeaconTesting", targets: ["BeaconTesting"]),
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
@@ -54,6 +57,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Reliable event delivery: a bounded buffer, a confirmed publisher, a disk spool while the broker is away.
+        .target(
+            name: "BeaconOutbox",
+            dependencies: [
+                "BeaconEvents",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: SMTP through libcurl.
         .systemLibrary(
             name: "CCurl",
@@ -69,6 +85,7 @@ let package = Package(
                 "Beacon",
                 "BeaconEvents",
                 "BeaconAMQP",
+                "BeaconOutbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -134,6 +151,7 @@ let package = Package(
         ),
         .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
         .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeaconOutboxTests", dependencies: ["BeaconOutbox", "IntegrationSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeaconAMQPTests",
             dependencies: ["BeaconAMQP", "IntegrationSupport"],

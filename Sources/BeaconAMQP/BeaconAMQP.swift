@@ -1,1 +1,0 @@
-// BeaconAMQP: see DESIGN.md.

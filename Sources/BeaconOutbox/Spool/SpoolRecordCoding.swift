@@ -1,0 +1,126 @@
+import SystemPackage
+
+/// The spool's record format, little-endian:
+///
+/// | bytes | what |
+/// | --- | --- |
+/// | 2 | magic `0xBE 0xAC` |
+/// | 4 | payload length |
+/// | 4 | CRC-32 of the payload |
+/// | 1 | routing key length *k* |
+/// | *k* | routing key, UTF-8 |
+/// | rest of payload | the event's JSON |
+enum SpoolRecordCoding {
+    static let magic: (UInt8, UInt8) = (0xbe, 0xac)
+    static let headerSize = 10
+    /// A payload longer than this is framing damage, not a record.
+    static let maximumPayload = 64 << 20
+
+    enum ReadResult {
+        /// A good record, and the offset of the next one.
+        case record(EventSpool.Record, next: Int64)
+        /// A framed record whose checksum or content is wrong, and the offset of the next one.
+        case damaged(next: Int64)
+        /// No whole record here: the end of the data, or a torn write.
+        case truncated
+    }
+
+    static func encodedSize(of record: EventSpool.Record) -> Int {
+        headerSize + 1 + min(record.routingKey.utf8.count, 255) + record.body.count
+    }
+
+    static func encode(_ record: EventSpool.Record, into bytes: inout [UInt8]) {
+        let key = Array(record.routingKey.utf8.prefix(255))
+        var payload: [UInt8] = []
+        payload.reserveCapacity(1 + key.count + record.body.count)
+        payload.append(UInt8(key.count))
+        payload += key
+        payload += record.body
+        bytes.append(magic.0)
+        bytes.append(magic.1)
+        appendLittleEndian(UInt32(payload.count), to: &bytes)
+        appendLittleEndian(CRC32.checksum(payload), to: &bytes)
+        bytes += payload
+    }
+
+    static func read(
+        from descriptor: FileDescriptor,
+        at offset: Int64,
+        fileSize: Int64
+    ) throws(SpoolError)
+        -> ReadResult
+    {
+        guard let length = try recordLength(in: descriptor, at: offset), offset + length <= fileSize else {
+            return .truncated
+        }
+        let header = try readBytes(descriptor, at: offset, count: headerSize)
+        let payload = try readBytes(descriptor, at: offset + Int64(headerSize), count: Int(length) - headerSize)
+        let next = offset + length
+        guard payload.count == Int(length) - headerSize else { return .truncated }
+        guard CRC32.checksum(payload) == littleEndian(header, at: 6), let keyLength = payload.first.map(Int.init),
+            1 + keyLength <= payload.count
+        else { return .damaged(next: next) }
+        let routingKey = String(decoding: payload[1..<1 + keyLength], as: UTF8.self)
+        return .record(.init(routingKey: routingKey, body: Array(payload[(1 + keyLength)...])), next: next)
+    }
+
+    /// The length of the record framed at `offset` (header included), or nil when no record header is there.
+    static func recordLength(in descriptor: FileDescriptor, at offset: Int64) throws(SpoolError) -> Int64? {
+        let header = try readBytes(descriptor, at: offset, count: headerSize)
+        guard header.count == headerSize, header[0] == magic.0, header[1] == magic.1 else { return nil }
+        let payloadLength = Int(littleEndian(header, at: 2))
+        guard payloadLength >= 1, payloadLength <= maximumPayload else { return nil }
+        return Int64(headerSize + payloadLength)
+    }
+
+    private static func readBytes(
+        _ descriptor: FileDescriptor,
+        at offset: Int64,
+        count: Int
+    ) throws(SpoolError)
+        -> [UInt8]
+    {
+        do {
+            var bytes = [UInt8](repeating: 0, count: count)
+            let read = try bytes.withUnsafeMutableBytes { buffer in
+                var total = 0
+                while total < count {
+                    let chunk = try descriptor.read(
+                        fromAbsoluteOffset: offset + Int64(total),
+                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...])
+                    )
+                    if chunk == 0 { break }
+                    total += chunk
+                }
+                return total
+            }
+            bytes.removeLast(count - read)
+            return bytes
+        } catch {
+            throw SpoolError(.readFailed, "cannot read the spool: \(error)")
+        }
+    }
+
+    private static func appendLittleEndian(_ value: UInt32, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> shift)) }
+    }
+
+    private static func littleEndian(_ bytes: [UInt8], at index: Int) -> UInt32 {
+        (0..<4).reduce(0) { value, byte in value | UInt32(bytes[index + byte]) << (8 * byte) }
+    }
+}
+
+/// CRC-32 (IEEE 802.3, as zlib and gzip compute it).
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { index in
+        var value = UInt32(index)
+        for _ in 0..<8 { value = value & 1 == 1 ? 0xedb8_8320 ^ (value >> 1) : value >> 1 }
+        return value
+    }
+
+    static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xffff_ffff
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xff)] ^ (crc >> 8) }
+        return crc ^ 0xffff_ffff
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import IntegrationSupport
+import SystemPackage
+import Testing
+
+@testable import BeaconOutbox
+
+@Suite struct EventSpoolTests {
+    let directory: FilePath
+
+    init() throws {
+        directory = FilePath(try TestServices.temporaryDirectory("spool").path)
+    }
+
+    func records(_ range: Range<Int>, key: String = "web.request.info") -> [EventSpool.Record] {
+        range.map { EventSpool.Record(routingKey: key, body: Array("{\"n\":\($0)}".utf8)) }
+    }
+
+    func bodies(_ records: [EventSpool.Record]) -> [String] {
+        records.map { String(decoding: $0.body, as: UTF8.self) }
+    }
+
+    @Test func keepsRecordsInOrderUntilRemoved() throws {
+        let spool = try EventSpool(directory: directory)
+        #expect(spool.isEmpty)
+        #expect(try spool.append(records(0..<10)) == 10)
+        #expect(spool.statistics.records == 10)
+
+        let first = try spool.read(maximumCount: 4)
+        #expect(bodies(first.records) == bodies(records(0..<4)))
+        let second = try spool.read(after: first.end, maximumCount: 100)
+        #expect(bodies(second.records) == bodies(records(4..<10)))
+        #expect(spool.statistics.records == 10, "reading removes nothing")
+
+        try spool.remove(through: first.end)
+        #expect(spool.statistics.records == 6)
+        #expect(bodies(try spool.read(maximumCount: 100).records) == bodies(records(4..<10)))
+        try spool.remove(through: second.end)
+        #expect(spool.isEmpty)
+        #expect(spool.statistics.bytes == 0)
+    }
+
+    @Test func survivesAReopenWithItsCursor() throws {
+        do {
+            let spool = try EventSpool(directory: directory)
+            try spool.append(records(0..<5, key: "web.error.error"))
+            try spool.remove(through: try spool.read(maximumCount: 2).end)
+        }
+        let reopened = try EventSpool(directory: directory)
+        #expect(reopened.statistics.records == 3)
+        let read = try reopened.read(maximumCount: 10)
+        #expect(bodies(read.records) == bodies(records(2..<5)))
+        #expect(read.records.allSatisfy { $0.routingKey == "web.error.error" })
+        try reopened.append(records(5..<7))
+        #expect(bodies(try reopened.read(maximumCount: 10).records) == bodies(records(2..<7)))
+    }
+
+    @Test func rollsOverSegmentsAndDeletesDeliveredOnes() throws {
+        let spool = try EventSpool(directory: directory, segmentBytes: 200)
+        try spool.append(records(0..<30))
+        let segments = { try FileManager.default.contentsOfDirectory(atPath: directory.string).filter { $0.hasSuffix(".spool") } }
+        #expect(try segments().count > 5)
+        let all = try spool.read(maximumCount: 1000)
+        #expect(bodies(all.records) == bodies(records(0..<30)))
+        try spool.remove(through: all.end)
+        #expect(try segments().count == 1, "only the tail segment stays")
+        try spool.append(records(30..<31))
+        #expect(bodies(try spool.read(maximumCount: 10).records) == bodies(records(30..<31)))
+    }
+
+    @Test func refusesWhatDoesNotFitUnderTheCap() throws {
+        let one = SpoolRecordCoding.encodedSize(of: records(0..<1)[0])
+        let spool = try EventSpool(directory: directory, maximumBytes: Int64(one * 3))
+        #expect(try spool.append(records(0..<5)) == 3)
+        #expect(try spool.append(records(5..<6)) == 0)
+        try spool.remove(through: try spool.read(maximumCount: 1).end)
+        #expect(try spool.append(records(6..<8)) == 1)
+        #expect(bodies(try spool.read(maximumCount: 10).records) == ["{\"n\":1}", "{\"n\":2}", "{\"n\":6}"])
+    }
+
+    @Test func cutsOffARecordTornByACrash() throws {
+        do {
+            let spool = try EventSpool(directory: directory)
+            try spool.append(records(0..<3))
+        }
+        // A crash mid-write leaves half a record at the end of the tail segment.
+        let segment = EventSpool.State.segmentPath(1, in: directory)
+        var torn: [UInt8] = []
+        SpoolRecordCoding.encode(records(3..<4)[0], into: &torn)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment.string))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: torn.prefix(torn.count / 2))
+        try handle.close()
+
+        let reopened = try EventSpool(directory: directory)
+        #expect(reopened.statistics.records == 3)
+        try reopened.append(records(4..<5))
+        #expect(bodies(try reopened.read(maximumCount: 10).records) == bodies(records(0..<3) + records(4..<5)))
+    }
+
+    @Test func skipsAndCountsARecordWhoseChecksumFails() throws {
+        do {
+            let spool = try EventSpool(directory: directory)
+            try spool.append(records(0..<3))
+        }
+        // Flip one byte inside the second record's body.
+        let segment = URL(fileURLWithPath: EventSpool.State.segmentPath(1, in: directory).string)
+        var data = try Data(contentsOf: segment)
+        let recordSize = SpoolRecordCoding.encodedSize(of: records(0..<1)[0])
+        data[recordSize + recordSize - 2] ^= 0xff
+        try data.write(to: segment)
+
+        let reopened = try EventSpool(directory: directory)
+        #expect(reopened.statistics.damagedRecords == 1)
+        let read = try reopened.read(maximumCount: 10)
+        #expect(bodies(read.records) == ["{\"n\":0}", "{\"n\":2}"])
+        try reopened.remove(through: read.end)
+        #expect(reopened.isEmpty)
+    }
+
+    @Test func manyThreadsAppendWithoutLosingOrTearing() async throws {
+        let spool = try EventSpool(directory: directory, segmentBytes: 4096, syncsWrites: false)
+        await withTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for batch in 0..<25 {
+                        let base = writer * 1000 + batch * 4
+                        _ = try? spool.append(self.records(base..<base + 4, key: "w\(writer)"))
+                    }
+                }
+            }
+        }
+        let all = try spool.read(maximumCount: 10_000).records
+        #expect(all.count == 800)
+        for writer in 0..<8 {
+            let mine = all.filter { $0.routingKey == "w\(writer)" }
+            #expect(bodies(mine) == bodies((0..<100).map { self.records(writer * 1000 + $0..<writer * 1000 + $0 + 1)[0] }))
+        }
+    }
+
+    @Test func crcMatchesZlib() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xcbf4_3926)
+    }
+}
