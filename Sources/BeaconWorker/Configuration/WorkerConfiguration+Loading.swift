@@ -1,3 +1,4 @@
+import BeaconAMQP
 import BeaconEvents
 import Foundation
 
@@ -98,13 +99,11 @@ extension WorkerConfiguration {
     // MARK: Checks shared by the file, the environment and the flags
 
     static func checkAMQPURL(_ url: String, key: String, location: String?) throws(ConfigurationError) {
-        guard let parts = URLParts(url), ["amqp", "amqps"].contains(parts.scheme), !parts.host.isEmpty else {
-            throw ConfigurationError(
-                .invalidValue,
-                key: key,
-                location: location,
-                "\"\(Redaction().redactingPassword(inURL: url))\" is not an amqp:// or amqps:// URL with a host"
-            )
+        do {
+            _ = try AMQPConfiguration(url: url)
+        } catch {
+            // AMQPError never shows the password.
+            throw ConfigurationError(.invalidValue, key: key, location: location, error.message)
         }
     }
 

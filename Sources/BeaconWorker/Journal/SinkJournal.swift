@@ -143,11 +143,21 @@ final class SinkJournal {
         pendingWrite = nil
     }
 
-    /// Records that the events `ids` are durable, then starts a new generation if this one is full; `snapshot`
-    /// gives the sink-specific records the new generation must begin with.
-    func commit(_ ids: some Collection<String>, sync: Bool, snapshot: () -> [String] = { [] }) throws(SystemError) {
+    /// Records that the events `ids` are durable, after the sink-specific `records` (in the same `write(2)`), then
+    /// starts a new generation if this one is full; `snapshot` gives the sink-specific records the new generation
+    /// must begin with.
+    func commit(
+        _ ids: some Collection<String>,
+        sync: Bool,
+        records: [String] = [],
+        snapshot: () -> [String] = { [] }
+    ) throws(SystemError) {
         var record: [UInt8] = []
         record.reserveCapacity(24 + ids.count * 37)
+        for line in records {
+            record.append(contentsOf: line.utf8)
+            record.append(UInt8(ascii: "\n"))
+        }
         record.append(contentsOf: "c \(clock())".utf8)
         for id in ids {
             let encoded = Self.encoded(id)

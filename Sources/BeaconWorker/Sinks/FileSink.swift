@@ -66,8 +66,9 @@ final class FileSink: Sink {
         }
     }
 
-    func write(_ events: [Event]) throws(SinkError) {
-        guard !events.isEmpty else { return }
+    func write(_ events: [Event]) -> [SinkError?] {
+        var results = [SinkError?](repeating: nil, count: events.count)
+        var segmentStart = 0
         do throws(SystemError) {
             if rotation.isDue(now: clock() / 1000) { try rotate() }
             var segment: [UInt8] = []
@@ -82,6 +83,7 @@ final class FileSink: Sink {
                     let line = Array(segment[lineStart...])
                     segment.removeSubrange(lineStart...)
                     try append(segment, ids: ids)
+                    segmentStart += ids.count
                     try rotate()
                     segment = line
                     ids.removeAll(keepingCapacity: true)
@@ -90,8 +92,10 @@ final class FileSink: Sink {
             }
             try append(segment, ids: ids)
         } catch {
-            throw SinkError(.fileWrite, sink: name, error.description)
+            let failure = SinkError(.fileWrite, sink: name, error.description)
+            for index in segmentStart..<events.count { results[index] = failure }
         }
+        return results
     }
 
     /// Appends one segment to the live file between a `b` and a `c` journal record; undoes a failed append.

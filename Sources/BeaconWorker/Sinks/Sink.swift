@@ -12,9 +12,10 @@ protocol Sink: AnyObject {
     var journal: SinkJournal { get }
 
     /// Makes `events` durable (written and flushed, sent and accepted) and commits their ids to the journal before
-    /// returning. The events are filtered and deduplicated already. Throws when the sink failed; events committed
-    /// before the failure stay committed (their redelivery is recognised).
-    func write(_ events: [Event]) throws(SinkError)
+    /// returning. The events are filtered and deduplicated already. Returns one result per event, in order: nil when
+    /// the event is durable, the error when it is not (an event that failed may be retried; events committed before
+    /// a failure stay committed, and their redelivery is recognised).
+    func write(_ events: [Event]) -> [SinkError?]
 
     /// Time-driven work (an interval fsync, a storm digest that is due), about once a second.
     func tick() throws(SinkError)

@@ -35,7 +35,8 @@ final class SyslogSink: Sink {
         }
     }
 
-    func write(_ events: [Event]) throws(SinkError) {
+    func write(_ events: [Event]) -> [SinkError?] {
+        var results = [SinkError?](repeating: nil, count: events.count)
         var sent = 0
         defer {
             if sent > 0 { try? journal.commit(events.prefix(sent).map(\.id), sync: false) }
@@ -50,7 +51,9 @@ final class SyslogSink: Sink {
                     try socket?.send(RFC5424.truncated(message))
                 } catch {
                     socket = nil
-                    throw SinkError(.syslog, sink: name, error.description)
+                    let failure = SinkError(.syslog, sink: name, error.description)
+                    for index in sent..<events.count { results[index] = failure }
+                    return results
                 }
             } else {
                 let line = format.format(event)
@@ -60,6 +63,7 @@ final class SyslogSink: Sink {
             }
             sent += 1
         }
+        return results
     }
 
     func close() {
