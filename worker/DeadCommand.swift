@@ -43,7 +43,9 @@ struct DeadCommand: AsyncParsableCommand {
             let result = try await reportingFailure {
                 try await DeadLetters(configuration: configuration).replay(limit: limit) { done, total in
                     guard terminal || done == total else { return }
-                    FileHandle.standardError.write(Data(((terminal ? "\r" : "") + bar.render(done: done, total: total) + (done == total ? "\n" : "")).utf8))
+                    FileHandle.standardError.write(
+                        Data(((terminal ? "\r" : "") + bar.render(done: done, total: total) + (done == total ? "\n" : "")).utf8)
+                    )
                 }
             }
             print("replayed \(result.replayed), left \(result.skipped) poison or unaddressed, \(result.failed) not confirmed")

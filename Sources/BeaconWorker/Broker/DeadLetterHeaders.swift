@@ -45,6 +45,11 @@ enum DeadLetterHeaders {
 
     /// Headers without the worker's retry state, for a message sent back to its queue.
     static func cleared(_ headers: AMQPTable) -> AMQPTable {
-        AMQPTable(headers.entries.filter { !$0.key.hasPrefix("x-beacon-") && !$0.key.hasPrefix("x-death") && !$0.key.hasPrefix("x-first-death") && !$0.key.hasPrefix("x-last-death") })
+        AMQPTable(
+            headers.entries.filter {
+                !$0.key.hasPrefix("x-beacon-") && !$0.key.hasPrefix("x-death") && !$0.key.hasPrefix("x-first-death")
+                    && !$0.key.hasPrefix("x-last-death")
+            }
+        )
     }
 }

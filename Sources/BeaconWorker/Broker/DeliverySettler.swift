@@ -29,7 +29,11 @@ struct DeliverySettler: Sendable {
             for line in outcome.poisonLines {
                 var headers = reasonHeaders(delivery, reason: line.error.code.description, error: line.error.message)
                 headers[DeadLetterHeaders.line] = .int64(Int64(line.number))
-                add(message(to: deadLetterQueue, body: line.body, delivery, headers: headers, contentType: Event.contentType), for: index, as: .poison)
+                add(
+                    message(to: deadLetterQueue, body: line.body, delivery, headers: headers, contentType: Event.contentType),
+                    for: index,
+                    as: .poison
+                )
             }
             switch outcome.disposition {
             case .done:
@@ -83,7 +87,7 @@ struct DeliverySettler: Sendable {
                     if done { try consumerChannel.ack(delivery) } else { try consumerChannel.nack(delivery, requeue: true) }
                 }
             }
-        } catch where error.code == .staleDelivery {
+        } catch  where error.code == .staleDelivery {
             // The connection was lost meanwhile: the broker redelivers the batch, and the journals skip what is written.
             logger.info("connection lost before the acknowledgement: the batch comes again (already written events are skipped)")
         } catch {
@@ -126,7 +130,7 @@ struct DeliverySettler: Sendable {
         switch kind {
         case .retried: logger.info("a sink failed: the message waits in a retry queue", metadata: metadata)
         case .poison: logger.warning("poison: sent to the dead-letter queue", metadata: metadata)
-        default: logger.error("out of tries: sent to the dead-letter queue", metadata: metadata)
+        default: logger.error("a sink failed for good or for the last time: sent to the dead-letter queue", metadata: metadata)
         }
     }
 }

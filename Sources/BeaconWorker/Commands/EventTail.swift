@@ -81,7 +81,9 @@ struct TailLines {
             let clock = time.format(event) + "." + String(1000 + event.time.milliseconds).dropFirst()
             return paint("\(clock) \(format.format(event))", style: TerminalStyle(level: event.level))
         }
-        lines += message.poisonLines.map { paint("line \($0.number) is not an event (\($0.error.code)): \(LogText.escaped($0.error.message))", style: .poison) }
+        lines += message.poisonLines.map {
+            paint("line \($0.number) is not an event (\($0.error.code)): \(LogText.escaped($0.error.message))", style: .poison)
+        }
         return lines.joined(separator: "\n")
     }
 

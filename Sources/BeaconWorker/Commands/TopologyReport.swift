@@ -24,7 +24,11 @@ public struct TopologyReport: Sendable {
     /// Declares the topology and returns every queue with its counts.
     public func declare() async throws -> [QueueRow] {
         let topology = configuration.topology
-        let connection = try await AMQPConnection.connect(configuration: configuration.amqpConfiguration(role: "topology"), topology: topology, logger: logger)
+        let connection = try await AMQPConnection.connect(
+            configuration: configuration.amqpConfiguration(role: "topology"),
+            topology: topology,
+            logger: logger
+        )
         let channel = try await connection.openChannel()
         var rows: [QueueRow] = []
         for queue in topology.queues {
@@ -52,7 +56,8 @@ public struct TopologyReport: Sendable {
         }
         let widths = header.indices.map { column in ([header] + cells).map { $0[column].count }.max() ?? 0 }
         for row in [header] + cells {
-            lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            let padded = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            lines.append(String(padded.reversed().drop { $0 == " " }.reversed()))
         }
         return lines.joined(separator: "\n")
     }

@@ -33,8 +33,10 @@ public struct SyslogSinkConfiguration: Sendable {
 
 /// The syslog facilities (RFC 5424 numbers).
 public enum SyslogFacility: Int, Sendable, CaseIterable {
-    case kern = 0, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
-    case local0 = 16, local1, local2, local3, local4, local5, local6, local7
+    case kern = 0
+    case user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
+    case local0 = 16
+    case local1, local2, local3, local4, local5, local6, local7
 
     /// The facility's name as configured, e.g. `local0`.
     public var name: String { "\(self)" }

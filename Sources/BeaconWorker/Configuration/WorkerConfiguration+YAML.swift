@@ -38,7 +38,12 @@ extension WorkerConfiguration {
     // MARK: Defaults (what worker/worker.yaml spells out)
 
     static let defaultQueues = [
-        Queue(name: "worker.files", bindings: [.everything], retryDelays: [.seconds(1), .seconds(10), .seconds(60)], sinks: ["app.log", "errors.log"]),
+        Queue(
+            name: "worker.files",
+            bindings: [.everything],
+            retryDelays: [.seconds(1), .seconds(10), .seconds(60)],
+            sinks: ["app.log", "errors.log"]
+        ),
         Queue(
             name: "worker.mail",
             bindings: [TopicPattern("*.*.error")!, TopicPattern("*.*.critical")!],
@@ -187,7 +192,8 @@ extension WorkerConfiguration {
         case file, syslog, mail
     }
 
-    private static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration {
+    private static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration
+    {
         guard let path = options.first(where: { $0.name == "path" })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?

@@ -40,7 +40,9 @@ struct MailMessage: Sendable {
 
     /// Only letters, digits, `.`, `-` and `_`: safe in a header and inside a Message-ID.
     static func token(_ text: String, fallback: String) -> String {
-        let kept = String(text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0)) })
+        let kept = String(
+            text.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0)) }
+        )
         return kept.isEmpty ? fallback : String(kept.prefix(200))
     }
 
@@ -50,7 +52,8 @@ struct MailMessage: Sendable {
         var text = ""
         var lastWasSpace = false
         for scalar in value.unicodeScalars {
-            let isSpace = scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value) || scalar == " "
+            let isSpace =
+                scalar.value < 0x20 || scalar.value == 0x7f || (0x80...0x9f).contains(scalar.value) || scalar == " "
                 || scalar == "\u{2028}" || scalar == "\u{2029}"
             if isSpace {
                 if !lastWasSpace && !text.isEmpty { text.append(" ") }
@@ -83,7 +86,7 @@ struct MailMessage: Sendable {
 
     /// RFC 2047 B-encoded words of at most 75 characters, each holding whole UTF-8 characters.
     static func encodedWords(_ text: String) -> [String] {
-        let maximumBytes = 45  // 45 bytes become 60 base64 characters; with =?UTF-8?B? and ?= that is 72
+        let maximumBytes = 39  // 39 bytes become 52 base64 characters; with =?UTF-8?B?, ?= and "Subject: " that is 73
         var words: [String] = []
         var chunk: [UInt8] = []
         for character in text {

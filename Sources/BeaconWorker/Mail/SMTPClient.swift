@@ -12,14 +12,18 @@ final class SMTPClient {
         /// The server's reply code, when it answered (e.g. 421, 550).
         let replyCode: Int?
         let message: String
-        /// A 5xx reply: sending the same mail again would get the same answer.
-        var isPermanent: Bool { (replyCode ?? 0) >= 500 }
+        /// The server refused this mail for good (550–554: no such mailbox, not allowed, too large, rejected):
+        /// sending it again would get the same answer. Other failures (no connection, 4xx, a 5xx about the
+        /// command sequence or the server's own trouble) are worth another try.
+        var isPermanent: Bool { (550...554).contains(replyCode ?? 0) }
     }
 
     private static let globalInitialisation: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     private let configuration: SMTPConfiguration
-    private let handle: UnsafeMutableRawPointer
+    /// Made again after a failure, so that the next mail starts on a fresh connection (a server may be left in a
+    /// state where it refuses the next command on the old one).
+    private var handle: UnsafeMutableRawPointer
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
 
     init(configuration: SMTPConfiguration) {
@@ -70,6 +74,8 @@ final class SMTPClient {
         var replyCode = 0
         _ = beacon_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &replyCode)
         guard result == CURLE_OK, replyCode == 250 else {
+            curl_easy_cleanup(handle)
+            handle = curl_easy_init()
             let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(result))
             let server = Redaction().redactingPassword(inURL: configuration.url)
             throw Failure(

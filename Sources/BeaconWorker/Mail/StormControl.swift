@@ -66,7 +66,8 @@ struct StormControl {
     /// when it is its group's first, whose details the digest shows (the journal keeps them).
     @discardableResult
     mutating func held(_ event: Event?, fingerprint: String, at time: Int64) -> Bool {
-        var group = groups[fingerprint].flatMap { $0.isOpen(at: time, window: window) ? $0 : nil }
+        var group =
+            groups[fingerprint].flatMap { $0.isOpen(at: time, window: window) ? $0 : nil }
             ?? Group(fingerprint: fingerprint, windowStart: time, mailedAt: nil, held: 0, lastHeld: time)
         let isFirst = group.firstHeld == nil
         if isFirst { group.firstHeld = event }

@@ -1,9 +1,10 @@
+import BeaconEvents
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import BeaconEvents
 
 /// Events to syslog, as Python's `SysLogHandler` sends them: through the local syslog(3), or as RFC 5424 messages
 /// to a UDP or unix datagram socket.

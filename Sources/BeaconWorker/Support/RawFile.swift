@@ -120,16 +120,4 @@ enum FileSystem {
             bytes.append(contentsOf: chunk[..<count])
         }
     }
-
-    /// Replaces `path` atomically with `bytes` (a temporary file, fsync, rename).
-    static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
-        let temporary = path + ".tmp"
-        try remove(temporary)
-        do {
-            let file = try RawFile(appendingTo: temporary)
-            try file.write(bytes)
-            try file.sync()
-        }
-        try rename(temporary, to: path)
-    }
 }
