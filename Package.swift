@@ -62,9 +62,11 @@ let package = Package(
             name: "BeaconOutbox",
             dependencies: [
                 "BeaconEvents",
+                "BeaconAMQP",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings

@@ -13,7 +13,7 @@ import Testing
     }
 
     func records(_ range: Range<Int>, key: String = "web.request.info") -> [EventSpool.Record] {
-        range.map { EventSpool.Record(routingKey: key, body: Array("{\"n\":\($0)}".utf8)) }
+        range.map { EventSpool.Record(routingKey: key, eventID: "id-\($0)", body: Array("{\"n\":\($0)}".utf8)) }
     }
 
     func bodies(_ records: [EventSpool.Record]) -> [String] {
@@ -51,6 +51,7 @@ import Testing
         let read = try reopened.read(maximumCount: 10)
         #expect(bodies(read.records) == bodies(records(2..<5)))
         #expect(read.records.allSatisfy { $0.routingKey == "web.error.error" })
+        #expect(read.records.map(\.eventID) == ["id-2", "id-3", "id-4"])
         try reopened.append(records(5..<7))
         #expect(bodies(try reopened.read(maximumCount: 10).records) == bodies(records(2..<7)))
     }

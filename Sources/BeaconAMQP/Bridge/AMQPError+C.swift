@@ -51,6 +51,7 @@ extension AMQPError {
         let code = Code(replyCode: replyCode)
         var message = Substring(replyText)
         if message.hasPrefix(code.name + " - ") { message = message.dropFirst(code.name.count + 3) }
+        if message == code.name, code == .noRoute { message = "no queue is bound to take it" }
         self.init(code: code, message: String(message), replyCode: replyCode, context: context)
     }
 }

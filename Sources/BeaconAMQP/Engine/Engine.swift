@@ -41,7 +41,6 @@ final class Engine {
     /// The topology declared on every connect.
     var topology: AMQPTopology
     private(set) var session: Session?
-    private var sessionCount: UInt64 = 0
     var channels: [UInt64: ChannelState] = [:]
     var channelsByNumber: [UInt16: ChannelState] = [:]
     private var nextChannelID: UInt64 = 1
@@ -60,6 +59,15 @@ final class Engine {
 
     /// How long the connection thread may be stuck in one round of socket writes before the watchdog drops the socket.
     private var stallLimit: Duration { max(configuration.publishTimeout, configuration.rpcTimeout) }
+
+    /// Why the connection was dropped when the watchdog had to shut the socket down.
+    private var stalled: AMQPError {
+        AMQPError(
+            code: .publishStalled,
+            message: "the broker read nothing for \(stallLimit.readable) (memory or disk alarm?): the connection was dropped",
+            context: "writing to \(configuration.redactedURL)"
+        )
+    }
 
     /// Starts the connection thread. `firstAttempt`, if given, hears how the first connection attempt went; a
     /// failure then closes the connection instead of retrying.
@@ -122,8 +130,7 @@ final class Engine {
     private func connect(attempt: Int) {
         shared.set(.connecting)
         do throws(AMQPError) {
-            let session = try Session(configuration: configuration, generation: sessionCount + 1)
-            sessionCount += 1
+            let session = try Session(configuration: configuration)
             self.session = session
             if !topology.isEmpty { try declare(topology, session) }
             for channel in channels.values.sorted(by: { $0.shared.id < $1.shared.id }) {
@@ -164,14 +171,7 @@ final class Engine {
     /// Destroys the session and resets every channel for the next one: unconfirmed publishes go back in line (or
     /// fail, when there will be no next session), pending gets fail, consumers stay registered (or end).
     private func tearDown(_ error: AMQPError) -> AMQPError {
-        var error = error
-        if sendGuard.disarm() {
-            error = AMQPError(
-                code: .publishStalled,
-                message: "the broker read nothing for \(stallLimit) (memory or disk alarm?): the connection was dropped",
-                context: "writing to \(configuration.redactedURL)"
-            )
-        }
+        let error = sendGuard.disarm() ? stalled : error
         session?.destroy()
         session = nil
         blockedReason = nil
@@ -214,7 +214,7 @@ final class Engine {
         let delay = configuration.reconnect.delay(attempt: attempt, using: &randomness)
         phase = .waiting(until: Monotonic.now() + delay.nanoseconds, attempt: attempt + 1)
         shared.set(.disconnected(error))
-        let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay)", "amqp.attempt": "\(attempt + 1)"]
+        let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay.readable)", "amqp.attempt": "\(attempt + 1)"]
         if attempt == 0 {
             logger.warning("AMQP connection unavailable; reconnecting with backoff", metadata: metadata)
         } else {
@@ -236,9 +236,7 @@ final class Engine {
             session.scratch.recycle()
             amqp_maybe_release_buffers(session.state)
         }
-        if sendGuard.disarm(), self.session != nil {
-            lose(AMQPError(code: .socketError, message: "socket shut down by the stall watchdog", context: "writing"))
-        }
+        if sendGuard.disarm(), self.session != nil { lose(stalled) }
         expireDeadlines()
         closeSettledChannels()
         if closeWaiters != nil, let session = self.session, channels.values.allSatisfy({ $0.pipeline.isSettled }) {
@@ -277,6 +275,12 @@ final class Engine {
     /// Sleeps in `poll()` until the socket is readable, a command arrives, or it is time for heartbeats or a deadline.
     private func sleep(_ session: Session) {
         if amqp_frames_enqueued(session.state) != 0 || amqp_data_in_buffer(session.state) != 0 { return }
+        // Confirms read in this round may have opened a window: send again before sleeping.
+        if blockedReason == nil,
+            channels.values.contains(where: { !$0.pipeline.waiting.isEmpty && $0.pipeline.unconfirmed < configuration.confirmWindow })
+        {
+            return
+        }
         let now = Monotonic.now()
         var timeoutMilliseconds = 5_000
         if session.heartbeatSeconds > 0 { timeoutMilliseconds = min(timeoutMilliseconds, session.heartbeatSeconds * 250) }
@@ -297,7 +301,7 @@ final class Engine {
     /// notices missed ones).
     private func readFrames() {
         var frame = amqp_frame_t()
-        var noWait = Glibc.timeval(tv_sec: 0, tv_usec: 0)
+        var noWait = timeval(tv_sec: 0, tv_usec: 0)
         for _ in 0..<65_536 {
             guard let session else { return }
             let status = amqp_simple_wait_frame_noblock(session.state, &frame, &noWait)
@@ -367,7 +371,7 @@ final class Engine {
     private func expireDeadlines() {
         let now = Monotonic.now()
         guard now >= nextDeadline else { return }
-        var reason = "no confirm within \(configuration.publishTimeout)"
+        var reason = "no confirm within \(configuration.publishTimeout.readable)"
         if let blockedReason {
             reason += "; the broker blocks publishing: \(blockedReason)"
         } else if session == nil {

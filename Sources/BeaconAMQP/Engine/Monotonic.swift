@@ -21,9 +21,17 @@ extension Duration {
         return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 
+    /// For people: `250 ms`, `1.5 s`, `30 s`.
+    var readable: String {
+        let milliseconds = Double(nanoseconds) / 1_000_000
+        if milliseconds < 1000 { return "\(Int(milliseconds.rounded())) ms" }
+        let seconds = (milliseconds / 100).rounded() / 10
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+    }
+
     /// A `timeval` for rabbitmq-c's timeouts.
-    var timeval: timeval {
+    var cTimeval: timeval {
         let (seconds, attoseconds) = components
-        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        return timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 }

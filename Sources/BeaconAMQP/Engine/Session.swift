@@ -13,8 +13,6 @@ final class Session {
     let state: amqp_connection_state_t
     /// The socket, for `poll()`.
     let fd: Int32
-    /// Counts sessions of one connection, from 1.
-    let generation: UInt64
     /// The negotiated limits.
     let channelMax: Int
     let heartbeatSeconds: Int
@@ -28,23 +26,30 @@ final class Session {
     ]
 
     /// Connects, negotiates TLS if configured, and logs in; throws the broker's or the socket's error.
-    init(configuration: AMQPConfiguration, generation: UInt64) throws(AMQPError) {
+    init(configuration: AMQPConfiguration) throws(AMQPError) {
         let context = "connecting to \(configuration.redactedURL)"
         guard let state = amqp_new_connection() else {
             throw AMQPError(code: .protocolError, message: "amqp_new_connection failed (out of memory)", context: context)
         }
         do throws(AMQPError) {
             let socket = try Self.makeSocket(state, configuration, context: context)
-            var timeout = configuration.connectionTimeout.timeval
+            var timeout = configuration.connectionTimeout.cTimeval
             errno = 0
             let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &timeout)
             guard status == AMQP_STATUS_OK.rawValue else {
-                var error = AMQPError(status: status, context: context, systemError: errno)
-                if error.code == .timeout { error.message = "no connection within \(configuration.connectionTimeout)" }
+                let systemError = errno
+                var error = AMQPError(status: status, context: context, systemError: systemError == EINPROGRESS ? 0 : systemError)
+                switch error.code {
+                case .timeout: error.message = "no connection within \(configuration.connectionTimeout.readable)"
+                case .socketError where systemError == EINPROGRESS:
+                    // rabbitmq-c learnt it from SO_ERROR after a non-blocking connect and kept no errno.
+                    error.message = "could not connect to \(configuration.host):\(configuration.port) (connection refused or unreachable)"
+                default: break
+                }
                 throw error
             }
             amqp_set_handshake_timeout(state, &timeout)
-            var rpcTimeout = configuration.rpcTimeout.timeval
+            var rpcTimeout = configuration.rpcTimeout.cTimeval
             amqp_set_rpc_timeout(state, &rpcTimeout)
             let scratch = ScratchPool()
             var properties = Self.clientProperties(configuration).cTable(in: scratch)
@@ -67,7 +72,6 @@ final class Session {
         }
         self.state = state
         self.fd = amqp_get_sockfd(state)
-        self.generation = generation
         self.channelMax = Int(amqp_get_channel_max(state))
         self.heartbeatSeconds = Int(amqp_get_heartbeat(state))
     }

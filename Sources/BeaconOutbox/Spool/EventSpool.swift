@@ -23,13 +23,15 @@ import Darwin
 /// dropped. All methods are thread-safe; they do blocking file I/O, so call them from a thread of your own, not
 /// from Swift concurrency's cooperative pool.
 public final class EventSpool: Sendable {
-    /// One spooled event: the routing key it goes to and its JSON body.
+    /// One spooled event: the routing key it goes to, its id and its JSON.
     public struct Record: Sendable, Hashable {
         public var routingKey: String
+        public var eventID: String
         public var body: [UInt8]
 
-        public init(routingKey: String, body: [UInt8]) {
+        public init(routingKey: String, eventID: String, body: [UInt8]) {
             self.routingKey = routingKey
+            self.eventID = eventID
             self.body = body
         }
     }

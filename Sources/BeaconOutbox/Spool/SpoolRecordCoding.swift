@@ -9,6 +9,8 @@ import SystemPackage
 /// | 4 | CRC-32 of the payload |
 /// | 1 | routing key length *k* |
 /// | *k* | routing key, UTF-8 |
+/// | 1 | event id length *i* |
+/// | *i* | event id, UTF-8 |
 /// | rest of payload | the event's JSON |
 enum SpoolRecordCoding {
     static let magic: (UInt8, UInt8) = (0xbe, 0xac)
@@ -26,15 +28,18 @@ enum SpoolRecordCoding {
     }
 
     static func encodedSize(of record: EventSpool.Record) -> Int {
-        headerSize + 1 + min(record.routingKey.utf8.count, 255) + record.body.count
+        headerSize + 2 + min(record.routingKey.utf8.count, 255) + min(record.eventID.utf8.count, 255) + record.body.count
     }
 
     static func encode(_ record: EventSpool.Record, into bytes: inout [UInt8]) {
-        let key = Array(record.routingKey.utf8.prefix(255))
+        let key = record.routingKey.utf8.prefix(255)
+        let id = record.eventID.utf8.prefix(255)
         var payload: [UInt8] = []
-        payload.reserveCapacity(1 + key.count + record.body.count)
+        payload.reserveCapacity(2 + key.count + id.count + record.body.count)
         payload.append(UInt8(key.count))
         payload += key
+        payload.append(UInt8(id.count))
+        payload += id
         payload += record.body
         bytes.append(magic.0)
         bytes.append(magic.1)
@@ -57,11 +62,12 @@ enum SpoolRecordCoding {
         let payload = try readBytes(descriptor, at: offset + Int64(headerSize), count: Int(length) - headerSize)
         let next = offset + length
         guard payload.count == Int(length) - headerSize else { return .truncated }
-        guard CRC32.checksum(payload) == littleEndian(header, at: 6), let keyLength = payload.first.map(Int.init),
-            1 + keyLength <= payload.count
-        else { return .damaged(next: next) }
-        let routingKey = String(decoding: payload[1..<1 + keyLength], as: UTF8.self)
-        return .record(.init(routingKey: routingKey, body: Array(payload[(1 + keyLength)...])), next: next)
+        guard CRC32.checksum(payload) == littleEndian(header, at: 6) else { return .damaged(next: next) }
+        var fields = payload[...]
+        guard let routingKey = takeShortString(from: &fields), let eventID = takeShortString(from: &fields) else {
+            return .damaged(next: next)
+        }
+        return .record(.init(routingKey: routingKey, eventID: eventID, body: Array(fields)), next: next)
     }
 
     /// The length of the record framed at `offset` (header included), or nil when no record header is there.
@@ -71,6 +77,14 @@ enum SpoolRecordCoding {
         let payloadLength = Int(littleEndian(header, at: 2))
         guard payloadLength >= 1, payloadLength <= maximumPayload else { return nil }
         return Int64(headerSize + payloadLength)
+    }
+
+    /// Takes a length-prefixed (one byte) UTF-8 string off the front of `bytes`.
+    private static func takeShortString(from bytes: inout ArraySlice<UInt8>) -> String? {
+        guard let length = bytes.first.map(Int.init), length < bytes.count else { return nil }
+        let string = String(decoding: bytes.dropFirst().prefix(length), as: UTF8.self)
+        bytes = bytes.dropFirst(1 + length)
+        return string
     }
 
     private static func readBytes(

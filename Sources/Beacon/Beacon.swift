@@ -1,1 +1,0 @@
-// Beacon: see DESIGN.md.

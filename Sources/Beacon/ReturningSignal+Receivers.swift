@@ -1,0 +1,43 @@
+extension ReturningSignal {
+    /// Whether `await send(_:from: sender)` would run any receiver right now: false when muted, when no receiver listens
+    /// to `sender` or to any sender, or when every such receiver's owner is gone. Use it to skip building a costly
+    /// payload. Blinker's `has_receivers_for`, without its stale answers after a sender-specific disconnect.
+    public func hasReceivers(for sender: Sender? = nil) -> Bool {
+        let liveness = published.withBorrowedSnapshot { snapshot in
+            let receivers = snapshot.lists[snapshot.listIndex(for: sender)].all
+            return (hasLive: receivers.contains { $0.isAlive }, hasDead: receivers.contains { !$0.isAlive })
+        }
+        if liveness?.hasDead == true {
+            removeDeadConnections()
+        }
+        return liveness?.hasLive == true
+    }
+
+    /// The receivers a send from `sender` would reach, in the order it would run them, muted or not. Blinker's
+    /// `receivers_for`.
+    public func receivers(for sender: Sender? = nil) -> [Receiver<Payload, Output>] {
+        updateRegistry { registry in
+            Array(DispatchList(merging: registry.registrations.filter { $0.isReached(by: sender) }, with: []).all)
+        }
+    }
+
+    /// Runs `body` with the signal muted: sends from anywhere run no receiver until it returns. Mutes nest: the signal
+    /// is heard again when the outermost `muted` returns. Blinker's `muted()`.
+    @discardableResult
+    public func muted<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+        updateRegistry { $0.mute() }
+        defer { updateRegistry { $0.unmute() } }
+        return try body()
+    }
+
+    /// Runs the asynchronous `body` with the signal muted; see the synchronous form.
+    @discardableResult
+    public func muted<Result, Failure: Error>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws(Failure) -> Result
+    ) async throws(Failure) -> Result {
+        updateRegistry { $0.mute() }
+        defer { updateRegistry { $0.unmute() } }
+        return try await body()
+    }
+}

@@ -1,0 +1,107 @@
+import BeaconEvents
+import DequeModule
+import Synchronization
+
+/// The outbox's bounded memory buffer: producers append without waiting; one consumer takes everything at once.
+///
+/// The consumer sleeps in ``waitForEvents()`` and is woken only when the buffer goes from empty to non-empty (or by
+/// ``wake()``), so a busy producer pays for one wake-up per batch, not one per event.
+final class EventBuffer: Sendable {
+    enum AppendResult {
+        case accepted
+        /// The buffer holds its capacity: the event was not taken.
+        case full
+        /// The buffer is closed: nothing will drain it any more.
+        case closed
+    }
+
+    private struct State: ~Copyable {
+        var events: Deque<Event> = []
+        var waiter: CheckedContinuation<Void, Never>?
+        /// A ``wake()`` that came while nobody waited: the next wait returns at once.
+        var isWakePending = false
+        var isClosing = false
+        var isClosed = false
+    }
+
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    var count: Int { state.withLock { $0.events.count } }
+
+    /// True once graceful shutdown has begun.
+    var isClosing: Bool { state.withLock { $0.isClosing } }
+
+    func append(_ event: Event) -> AppendResult {
+        let (result, waiter) = state.withLock { state -> (AppendResult, CheckedContinuation<Void, Never>?) in
+            if state.isClosed { return (.closed, nil) }
+            guard state.events.count < capacity else { return (.full, nil) }
+            state.events.append(event)
+            let waiter = state.waiter
+            state.waiter = nil
+            return (.accepted, waiter)
+        }
+        waiter?.resume()
+        return result
+    }
+
+    /// Everything buffered, oldest first; the buffer is left empty.
+    func takeAll() -> [Event] {
+        state.withLock { state in
+            let events = Array(state.events)
+            state.events.removeAll(keepingCapacity: true)
+            return events
+        }
+    }
+
+    /// Returns when there are events, on ``wake()``, when closing begins, or when the task is cancelled.
+    func waitForEvents() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.isWakePending || !state.events.isEmpty || state.isClosing || Task.isCancelled {
+                        state.isWakePending = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            wake()
+        }
+    }
+
+    /// Wakes the consumer (now, or at its next wait).
+    func wake() {
+        let waiter = state.withLock { state in
+            let waiter = state.waiter
+            state.waiter = nil
+            if waiter == nil { state.isWakePending = true }
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Starts graceful shutdown: wakes the consumer so that it can flush.
+    func beginClosing() {
+        state.withLock { $0.isClosing = true }
+        wake()
+    }
+
+    /// Closes the buffer and returns what it still held. Later appends get `.closed`.
+    func close() -> [Event] {
+        state.withLock { state in
+            state.isClosing = true
+            state.isClosed = true
+            let events = Array(state.events)
+            state.events.removeAll()
+            return events
+        }
+    }
+}

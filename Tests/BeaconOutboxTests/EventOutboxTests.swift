@@ -1,0 +1,237 @@
+import BeaconAMQP
+import BeaconEvents
+import Foundation
+import IntegrationSupport
+import Logging
+import ServiceLifecycle
+import SystemPackage
+import Testing
+
+@testable import BeaconOutbox
+
+/// The outbox against the real broker that `make test` starts.
+@Suite(.serialized) struct EventOutboxTests {
+    let exchange = TestServices.uniqueName("events")
+    let queue = TestServices.uniqueName("outbox.all")
+    let spoolDirectory: FilePath
+
+    init() throws {
+        spoolDirectory = FilePath(try TestServices.temporaryDirectory("outbox-spool").path)
+    }
+
+    // MARK: Helpers
+
+    /// A connection with the exchange, and a queue bound to `#` on it when `bindQueue` is true.
+    func connect(url: String? = nil, bindQueue: Bool = true) async throws -> AMQPConnection {
+        var topology = AMQPEventTransport.topology(exchange: exchange)
+        if bindQueue {
+            topology.queues.append(AMQPQueue(queue, durable: true))
+            topology.bindings.append(AMQPBinding(.queue(queue), exchange: exchange, routingKey: "#"))
+        }
+        var configuration = try AMQPConfiguration(url: url ?? TestServices.amqpURL())
+        configuration.publishTimeout = .seconds(5)
+        return try await AMQPConnection.connect(configuration: configuration, topology: topology)
+    }
+
+    func events(_ count: Int, kind: Event.Kind = .request, level: Event.Level = .info) -> [Event] {
+        (0..<count).map { Event(service: "web", kind: kind, level: level, message: "event \($0)") }
+    }
+
+    /// Every event in the test queue, in order, read with basic.get until it is empty.
+    func drainQueue(_ connection: AMQPConnection) async throws -> [Event] {
+        let channel = try await connection.openChannel()
+        defer { Task { await channel.close() } }
+        var events: [Event] = []
+        while let delivery = try await channel.get(queue: queue) {
+            for result in EventBatch.decode(delivery.body, contentType: delivery.properties.contentType) {
+                events.append(try result.get())
+            }
+            try channel.ack(delivery)
+        }
+        return events
+    }
+
+    /// Runs the outbox in a service group until `body` returns, then shuts it down gracefully.
+    func withRunningOutbox(
+        _ outbox: EventOutbox,
+        _ body: () async throws -> Void
+    ) async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: [outbox], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        )
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    // MARK: Tests
+
+    @Test func deliversEveryEventWithConfirms() async throws {
+        let connection = try await connect()
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory)
+        )
+        let sent = events(500)
+        try await withRunningOutbox(outbox) {
+            for event in sent { #expect(outbox.enqueue(event)) }
+            #expect(await eventually { outbox.statistics.delivered == sent.count })
+        }
+        let received = try await drainQueue(connection)
+        #expect(received.map(\.id) == sent.map(\.id))
+        #expect(outbox.statistics.spooled == 0)
+        #expect(outbox.statistics.dropped == 0)
+        await connection.close()
+    }
+
+    @Test func spoolsWhileTheBrokerIsAwayAndReplaysInOrder() async throws {
+        let connection = try await connect()
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory),
+            configuration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500)))
+        )
+        let before = events(100)
+        let during = events(300)
+        let after = events(100)
+        try await withRunningOutbox(outbox) {
+            before.forEach { outbox.enqueue($0) }
+            #expect(await eventually { outbox.statistics.delivered == before.count })
+            try TestServices.rabbitmqctl("stop_app")
+            #expect(await eventually { connection.status != .connected })
+            during.forEach { outbox.enqueue($0) }
+            #expect(await eventually { outbox.statistics.inSpool == during.count })
+            #expect(outbox.statistics.isSpooling)
+            try TestServices.rabbitmqctl("start_app")
+            after.forEach { outbox.enqueue($0) }
+            #expect(await eventually(timeout: .seconds(60)) { outbox.statistics.delivered >= before.count + during.count + after.count })
+            #expect(await eventually { !outbox.statistics.isSpooling && outbox.statistics.inSpool == 0 })
+        }
+        let received = try await drainQueue(connection)
+        let expected = (before + during + after).map(\.id)
+        #expect(Set(received.map(\.id)) == Set(expected), "every event arrives")
+        #expect(received.map(\.id).filter { Set(during.map(\.id)).contains($0) } == during.map(\.id), "spooled events in order")
+        #expect(outbox.statistics.dropped == 0)
+        await connection.close()
+    }
+
+    @Test func aNewProcessDeliversWhatTheLastOneSpooled() async throws {
+        let unreachable = "amqp://guest:guest@127.0.0.1:\(try TestServices.freePort())/%2F"
+        let offline = EventOutbox(
+            transport: try await AMQPEventTransport(
+                connection: try AMQPConnection(configuration: AMQPConfiguration(url: unreachable)),
+                exchange: exchange
+            ),
+            spool: try EventSpool(directory: spoolDirectory)
+        )
+        let sent = events(200, kind: .error, level: .error)
+        try await withRunningOutbox(offline) {
+            sent.forEach { offline.enqueue($0) }
+            #expect(await eventually { offline.statistics.inSpool == sent.count })
+        }
+        #expect(offline.statistics.delivered == 0)
+
+        // The next process, with the broker reachable, finds the spool and delivers it.
+        let connection = try await connect()
+        let online = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory)
+        )
+        try await withRunningOutbox(online) {
+            #expect(await eventually(timeout: .seconds(30)) { online.statistics.delivered == sent.count })
+        }
+        #expect(try await drainQueue(connection).map(\.id) == sent.map(\.id))
+        #expect(try EventSpool(directory: spoolDirectory).isEmpty)
+        await connection.close()
+    }
+
+    @Test func keepsEventsThatNoQueueTakesUntilOneIsBound() async throws {
+        let connection = try await connect(bindQueue: false)
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory),
+            configuration: .init(retryDelay: .milliseconds(50)...(.milliseconds(200)))
+        )
+        let sent = events(50)
+        try await withRunningOutbox(outbox) {
+            sent.forEach { outbox.enqueue($0) }
+            #expect(await eventually { outbox.statistics.inSpool == sent.count })
+            #expect(outbox.statistics.delivered == 0)
+            // The worker appears and binds its queue: the spool drains.
+            try await connection.declare(
+                AMQPTopology(
+                    queues: [AMQPQueue(queue)],
+                    bindings: [AMQPBinding(.queue(queue), exchange: exchange, routingKey: "#")]
+                )
+            )
+            #expect(await eventually(timeout: .seconds(30)) { outbox.statistics.delivered == sent.count })
+        }
+        #expect(try await drainQueue(connection).map(\.id) == sent.map(\.id))
+        await connection.close()
+    }
+
+    @Test func countsWhatABurstBeyondTheBufferDrops() async throws {
+        let connection = try await connect()
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory),
+            configuration: .init(bufferCapacity: 10)
+        )
+        // Nothing drains the buffer before the outbox runs.
+        let accepted = events(25).filter { outbox.enqueue($0) }
+        #expect(accepted.count == 10)
+        #expect(outbox.statistics.droppedBufferFull == 15)
+        try await withRunningOutbox(outbox) {
+            #expect(await eventually { outbox.statistics.delivered == 10 })
+        }
+        #expect(try await drainQueue(connection).map(\.id) == accepted.map(\.id))
+        await connection.close()
+    }
+
+    @Test func countsWhatAFullSpoolDrops() async throws {
+        let unreachable = "amqp://guest:guest@127.0.0.1:\(try TestServices.freePort())/%2F"
+        let sent = events(20)
+        let recordSize = SpoolRecordCoding.encodedSize(of: EventOutbox.record(for: sent[0]))
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(
+                connection: try AMQPConnection(configuration: AMQPConfiguration(url: unreachable)),
+                exchange: exchange
+            ),
+            spool: try EventSpool(directory: spoolDirectory, maximumBytes: Int64(recordSize * 12 + recordSize / 2))
+        )
+        try await withRunningOutbox(outbox) {
+            sent.forEach { outbox.enqueue($0) }
+            #expect(await eventually { outbox.statistics.inSpool + outbox.statistics.droppedSpoolFull == sent.count })
+        }
+        #expect(outbox.statistics.inSpool == 12)
+        #expect(outbox.statistics.droppedSpoolFull == 8)
+    }
+
+    @Test func gracefulShutdownLeavesNothingBehind() async throws {
+        let connection = try await connect()
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory)
+        )
+        let sent = events(2000)
+        try await withRunningOutbox(outbox) {
+            sent.forEach { outbox.enqueue($0) }
+            // Shut down at once, with events still in the buffer and in flight.
+        }
+        let statistics = outbox.statistics
+        #expect(statistics.delivered + statistics.inSpool >= sent.count)
+        #expect(statistics.dropped == 0)
+        // After the loop ended, a late event goes straight to the spool.
+        #expect(outbox.enqueue(events(1)[0]))
+        #expect(outbox.statistics.inSpool == statistics.inSpool + 1)
+        await connection.close()
+    }
+}
