@@ -16,7 +16,7 @@ actor QueuePipeline {
     private let configuration: WorkerConfiguration
     private let statistics: WorkerStatistics
     private let clock: @Sendable () -> Int64
-    private var logger: Logger
+    private let logger: Logger
     private var sinks: [any Sink] = []
 
     init(
@@ -31,7 +31,6 @@ actor QueuePipeline {
         self.statistics = statistics
         self.clock = clock
         self.logger = logger
-        self.logger[metadataKey: "queue"] = "\(queue.name)"
         executor = DedicatedThreadExecutor(name: "beacon-\(queue.name)")
     }
 

@@ -24,7 +24,8 @@ struct QueueRunner: Sendable {
         let pipeline = QueuePipeline(queue: queue, configuration: configuration, statistics: statistics, clock: clock, logger: logger)
         try await pipeline.open()
         let prefetch = configuration.broker.prefetch
-        let consumer = try await connection.consume(queue: queue.name, prefetch: UInt16(prefetch), maximumBatchSize: prefetch)
+        // A batch is at most half the prefetch: the broker keeps delivering the other half while a batch is written.
+        let consumer = try await connection.consume(queue: queue.name, prefetch: UInt16(prefetch), maximumBatchSize: max(1, prefetch / 2))
         let publisher = try await connection.openChannel()
         let settler = DeliverySettler(
             queue: queue,
