@@ -35,6 +35,7 @@ public struct EventTail: Service {
         return "worker.tail.\(identity.host).\(identity.pid)"
     }
 
+    /// Shows events until graceful shutdown (SIGINT, SIGTERM).
     public func run() async throws {
         let name = Self.queueName
         let topology = AMQPTopology(

@@ -10,7 +10,9 @@ public struct FileSinkConfiguration: Sendable {
     public var dateFormat: String?
     /// The clock `%(asctime)s` reads.
     public var timeZone: LogFormat.TimeZone
+    /// When the file is rotated.
     public var rotation: Rotation
+    /// When lines are forced to the disk.
     public var fsync: FsyncPolicy
 
     public init(
@@ -54,7 +56,9 @@ public struct FileSinkConfiguration: Sendable {
         }
 
         public var unit: Unit
+        /// How many units between rotations (Python's `interval`).
         public var interval: Int
+        /// How many rotated files are kept; 0 keeps all.
         public var backupCount: Int
         /// Midnight and suffixes in UTC rather than local time.
         public var utc: Bool

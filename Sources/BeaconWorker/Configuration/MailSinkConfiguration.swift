@@ -1,5 +1,6 @@
 /// Error mail: one SMTP message per event through libcurl, from a Mustache template, with storm control.
 public struct MailSinkConfiguration: Sendable {
+    /// The SMTP server and how to reach it.
     public var smtp: SMTPConfiguration
     /// The sender (`MAIL_FROM`).
     public var from: String
@@ -11,6 +12,7 @@ public struct MailSinkConfiguration: Sendable {
     public var body: String
     /// The Mustache template of a digest mail.
     public var digest: String
+    /// How mail storms are contained.
     public var storm: StormControlConfiguration
 
     public init(
@@ -49,9 +51,11 @@ public struct SMTPConfiguration: Sendable {
 
     /// `smtp://host:port` or `smtps://host:port`; a `user:password@` in it logs in with SMTP AUTH (`SMTP_URL`).
     public var url: String
+    /// Whether STARTTLS is required, tried or not used.
     public var startTLS: StartTLS
     /// A file of CA certificates to verify the server with; nil for the system's.
     public var caFile: String?
+    /// The longest connecting may take.
     public var connectTimeout: Duration
     /// The longest a whole mail may take.
     public var timeout: Duration
@@ -74,7 +78,9 @@ public struct SMTPConfiguration: Sendable {
 /// Storm control: identical errors (same fingerprint) within `window` give one mail, then one digest with the count;
 /// and no more than `maxMailsPerMinute` mails go out in any minute (the rest wait in the next digest).
 public struct StormControlConfiguration: Sendable {
+    /// How long identical errors are held back after their mail.
     public var window: Duration
+    /// The most mails (digests included) in any minute.
     public var maxMailsPerMinute: Int
 
     public init(window: Duration = .seconds(300), maxMailsPerMinute: Int = 20) {

@@ -10,6 +10,7 @@ public struct SyslogSinkConfiguration: Sendable {
         case unix(path: String)
     }
 
+    /// Where the messages go.
     public var transport: Transport
     /// The syslog facility (`user`, `daemon`, `local0` … `local7`).
     public var facility: SyslogFacility

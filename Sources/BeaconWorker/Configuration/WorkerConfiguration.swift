@@ -123,7 +123,9 @@ extension WorkerConfiguration {
 
     /// A sink: where events go, and which of them.
     public struct Sink: Sendable {
+        /// The name `worker.yaml` gives it (also its journal's name).
         public var name: String
+        /// The lowest level and the routing keys it takes.
         public var filter: EventFilter
         public var kind: Kind
 

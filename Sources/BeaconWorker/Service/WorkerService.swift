@@ -11,7 +11,9 @@ import ServiceLifecycle
 /// (SIGTERM, SIGINT through a `ServiceGroup`) it cancels the consumers, finishes, flushes and acknowledges what is in
 /// hand, closes the sinks and the connection, and returns.
 public struct WorkerService: Service {
+    /// The settings it runs with.
     public let configuration: WorkerConfiguration
+    /// Its counts, live (also logged when it stops).
     public let statistics: WorkerStatistics
     private let logger: Logger
     private let clock: @Sendable () -> Int64
@@ -29,6 +31,8 @@ public struct WorkerService: Service {
         self.clock = clock
     }
 
+    /// Runs until graceful shutdown; throws when the state directory is taken, a sink cannot be opened or the
+    /// broker refuses the login or the topology.
     public func run() async throws {
         let lock = try StateDirectoryLock(directory: configuration.resolvedStateDirectory)
         let amqp = try configuration.amqpConfiguration()

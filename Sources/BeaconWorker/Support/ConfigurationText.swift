@@ -47,9 +47,6 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
-
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double { Double(milliseconds) / 1000 }
 }
 
 extension StringProtocol {
