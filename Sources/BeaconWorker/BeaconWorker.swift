@@ -1,1 +1,0 @@
-// BeaconWorker: see DESIGN.md.

@@ -1,0 +1,55 @@
+import BeaconAMQP
+import BeaconEvents
+
+/// The headers the worker puts on messages it sends to a retry queue or the dead-letter queue.
+///
+/// | header | value |
+/// | --- | --- |
+/// | `x-beacon-reason` | what went wrong: an ``EventDecodingError/Code`` (`invalid_json`, `unsupported_schema`, `too_large`, `invalid_utf8`, …) or a ``SinkError/Code`` (`smtp_unavailable`, `file_write`, …) |
+/// | `x-beacon-error` | the message, e.g. `line 3: field "level": "loud" is not a level` |
+/// | `x-beacon-queue` | the queue the message came from, where `worker dead replay` sends it back |
+/// | `x-beacon-routing-key` | the routing key it was published with |
+/// | `x-beacon-attempts` | how many times the sinks failed it |
+/// | `x-beacon-sink` | the sink that failed |
+/// | `x-beacon-line` | for a poison line of an NDJSON batch: its number |
+/// | `x-beacon-failed-at` | when (RFC 3339) |
+enum DeadLetterHeaders {
+    static let reason = "x-beacon-reason"
+    static let error = "x-beacon-error"
+    static let queue = "x-beacon-queue"
+    static let routingKey = "x-beacon-routing-key"
+    static let attempts = "x-beacon-attempts"
+    static let sink = "x-beacon-sink"
+    static let line = "x-beacon-line"
+    static let failedAt = "x-beacon-failed-at"
+
+    /// The routing key the message was first published with (a retried message arrives with its queue's name).
+    static func originalRoutingKey(of delivery: AMQPDelivery) -> String {
+        delivery.properties.headers[routingKey]?.stringValue ?? delivery.routingKey
+    }
+
+    /// How many times the sinks have failed this message already.
+    static func failedAttempts(of delivery: AMQPDelivery) -> Int {
+        delivery.properties.headers[attempts]?.intValue ?? 0
+    }
+
+    /// True when the message is poison (it cannot become an event): replaying it would only bring it back.
+    static func isPoison(_ headers: AMQPTable) -> Bool {
+        guard let reason = headers[reason]?.stringValue else { return false }
+        return poisonReasons.contains(reason)
+    }
+
+    private static let poisonReasons: Set<String> = [
+        EventDecodingError.Code.invalidUTF8, .invalidJSON, .unsupportedSchema, .missingField, .invalidField, .tooLarge,
+    ].reduce(into: []) { $0.insert($1.description) }
+
+    /// Headers without the worker's retry state, for a message sent back to its queue.
+    static func cleared(_ headers: AMQPTable) -> AMQPTable {
+        AMQPTable(
+            headers.entries.filter {
+                !$0.key.hasPrefix("x-beacon-") && !$0.key.hasPrefix("x-death") && !$0.key.hasPrefix("x-first-death")
+                    && !$0.key.hasPrefix("x-last-death")
+            }
+        )
+    }
+}

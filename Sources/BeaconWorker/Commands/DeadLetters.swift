@@ -1,0 +1,104 @@
+import BeaconAMQP
+import BeaconEvents
+import Logging
+
+/// `worker dead list` and `worker dead replay`: the dead-letter queue, read and sent back.
+///
+/// Both take messages with `basic.get`. Listing leaves every message where it was (they are requeued when the
+/// channel closes). Replaying publishes each message, with publisher confirms, to the queue it came from
+/// (`x-beacon-queue`) without the worker's retry headers, and acknowledges the dead letter only once the broker
+/// confirmed the copy. Poison (a body that can never become an event) is left in the queue.
+public struct DeadLetters: Sendable {
+    /// One dead letter, as listed.
+    public struct Letter: Sendable {
+        public let delivery: AMQPDelivery
+
+        var headers: AMQPTable { delivery.properties.headers }
+        public var reason: String { headers[DeadLetterHeaders.reason]?.stringValue ?? "-" }
+        public var error: String { headers[DeadLetterHeaders.error]?.stringValue ?? "-" }
+        public var queue: String? { headers[DeadLetterHeaders.queue]?.stringValue }
+        public var attempts: Int { headers[DeadLetterHeaders.attempts]?.intValue ?? 0 }
+        public var isPoison: Bool { DeadLetterHeaders.isPoison(headers) }
+
+        /// Several lines describing the letter, escaped so that nothing in it can forge a line.
+        public func describe(number: Int) -> String {
+            let failedAt = headers[DeadLetterHeaders.failedAt]?.stringValue ?? "-"
+            let routingKey = headers[DeadLetterHeaders.routingKey]?.stringValue ?? delivery.routingKey
+            let line = headers[DeadLetterHeaders.line]?.intValue.map { " line \($0)" } ?? ""
+            let body = LogText.escaped(String(decoding: delivery.body.prefix(300), as: UTF8.self))
+            return """
+                #\(number)  \(failedAt)  from \(queue ?? "?")  \(reason)\(attempts > 0 ? " after \(attempts) tries" : "")\(isPoison ? " (poison)" : "")
+                    error:       \(LogText.escaped(error))
+                    routing key: \(LogText.escaped(routingKey))\(line)   message id: \(LogText.escaped(delivery.properties.messageID ?? "-"))   \(delivery.body.count) bytes
+                    body:        \(body)\(delivery.body.count > 300 ? "…" : "")
+                """
+        }
+    }
+
+    /// What a replay did.
+    public struct ReplayResult: Sendable, Equatable {
+        public var replayed = 0
+        /// Poison, or letters that say no queue to go back to: left in the dead-letter queue.
+        public var skipped = 0
+        /// Copies the broker did not confirm: their letters stay in the dead-letter queue.
+        public var failed = 0
+    }
+
+    let configuration: WorkerConfiguration
+    let logger: Logger
+
+    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "beacon.worker.dead")) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Up to `limit` dead letters, oldest first; the queue is left as it was.
+    public func list(limit: Int?) async throws -> [Letter] {
+        let connection = try await connect()
+        let channel = try await connection.openChannel()
+        var letters: [Letter] = []
+        while limit.map({ letters.count < $0 }) ?? true, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+            letters.append(Letter(delivery: delivery))
+        }
+        await connection.close()  // unacknowledged: every letter goes back where it was
+        return letters
+    }
+
+    /// Sends up to `limit` dead letters back to their queues; `progress(done, total)` follows along.
+    public func replay(limit: Int?, progress: @Sendable (Int, Int) -> Void) async throws -> ReplayResult {
+        let connection = try await connect()
+        let channel = try await connection.openChannel()
+        let available = Int(try await channel.checkQueue(configuration.broker.deadLetterQueue).messageCount)
+        let total = min(limit ?? available, available)
+        var result = ReplayResult()
+        progress(0, total)
+        while result.replayed + result.failed < total, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+            let letter = Letter(delivery: delivery)
+            guard !letter.isPoison, let queue = letter.queue else {
+                result.skipped += 1  // kept unacknowledged until the channel closes, then requeued
+                continue
+            }
+            var properties = delivery.properties
+            properties.headers = DeadLetterHeaders.cleared(properties.headers)
+            let outcome = await channel.publish(AMQPMessage(exchange: "", routingKey: queue, body: delivery.body, properties: properties))
+            if outcome.isConfirmed {
+                try channel.ack(delivery)
+                result.replayed += 1
+            } else {
+                logger.warning("not replayed: the broker did not confirm the copy", metadata: ["queue": "\(queue)", "outcome": "\(outcome)"])
+                result.failed += 1
+            }
+            progress(result.replayed + result.failed, total)
+        }
+        await connection.close()
+        return result
+    }
+
+    private func connect() async throws -> AMQPConnection {
+        try await AMQPConnection.connect(
+            configuration: configuration.amqpConfiguration(role: "dead"),
+            topology: AMQPTopology(queues: configuration.topology.queues.filter { $0.name == configuration.broker.deadLetterQueue }),
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,48 @@
+import Metrics
+import Synchronization
+
+/// The worker's counts: exported as swift-metrics counters (`beacon_worker_<kind>_total`, labelled by sink or
+/// queue) for whatever metrics backend the process bootstraps, and kept as totals for the summary the worker logs
+/// when it stops. Every event that is not written somewhere is counted under one of these kinds.
+public final class WorkerStatistics: Sendable {
+    /// What is counted.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Messages received from the broker.
+        case received
+        /// Events made durable by a sink.
+        case written
+        /// Events a sink already had (a redelivery, or the same id twice): skipped.
+        case duplicates
+        /// Messages or NDJSON lines that are not events, sent to the dead-letter queue.
+        case poison
+        /// Messages sent to a retry queue after a sink failed.
+        case retried
+        /// Messages sent to the dead-letter queue after their last try or a permanent failure.
+        case deadLettered = "dead_lettered"
+        /// Retry or dead-letter publishes the broker did not confirm: their messages were requeued instead.
+        case unconfirmed
+    }
+
+    private let totals = Mutex([Kind: Int]())
+
+    public init() {}
+
+    /// Adds `count` to `kind`, labelled with the sink or queue it concerns.
+    func add(_ count: Int, _ kind: Kind, sink: String? = nil, queue: String? = nil) {
+        guard count > 0 else { return }
+        totals.withLock { $0[kind, default: 0] += count }
+        var dimensions: [(String, String)] = []
+        if let sink { dimensions.append(("sink", sink)) }
+        if let queue { dimensions.append(("queue", queue)) }
+        Counter(label: "beacon_worker_\(kind.rawValue)_total", dimensions: dimensions).increment(by: count)
+    }
+
+    /// The totals so far.
+    public var snapshot: [Kind: Int] { totals.withLock { $0 } }
+
+    /// `received=… written=… duplicates=… poison=… retried=… dead_lettered=… unconfirmed=…`.
+    public var summary: String {
+        let totals = snapshot
+        return Kind.allCases.map { "\($0.rawValue)=\(totals[$0, default: 0])" }.joined(separator: " ")
+    }
+}

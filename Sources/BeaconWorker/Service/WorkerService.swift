@@ -1,0 +1,98 @@
+import BeaconAMQP
+import BeaconEvents
+import Logging
+import ServiceLifecycle
+
+/// `worker run`: consumes the configured queues and feeds the sinks, as a swift-service-lifecycle service.
+///
+/// At start it takes the state directory's lock, connects (waiting for the broker if it is not there yet),
+/// declares the topology, opens every queue's sinks on the queue's own thread and starts one consumer per queue
+/// (each on a channel of its own, so `multiple` acknowledgements cover only its deliveries). On graceful shutdown
+/// (SIGTERM, SIGINT through a `ServiceGroup`) it cancels the consumers, finishes, flushes and acknowledges what is in
+/// hand, closes the sinks and the connection, and returns.
+public struct WorkerService: Service {
+    /// The settings it runs with.
+    public let configuration: WorkerConfiguration
+    /// Its counts, live (also logged when it stops).
+    public let statistics: WorkerStatistics
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+
+    /// - Parameter clock: milliseconds since 1970; tests move it to cross rotation times and storm windows.
+    public init(
+        configuration: WorkerConfiguration,
+        logger: Logger = Logger(label: "beacon.worker"),
+        statistics: WorkerStatistics = WorkerStatistics(),
+        clock: @escaping @Sendable () -> Int64 = { Event.Timestamp.now().millisecondsSince1970 }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.statistics = statistics
+        self.clock = clock
+    }
+
+    /// Runs until graceful shutdown; throws when the state directory is taken, a sink cannot be opened or the
+    /// broker refuses the login or the topology.
+    public func run() async throws {
+        let lock = try StateDirectoryLock(directory: configuration.resolvedStateDirectory)
+        let amqp = try configuration.amqpConfiguration()
+        logger.info(
+            "starting",
+            metadata: [
+                "broker": "\(amqp.redactedURL)",
+                "queues": "\(configuration.queues.map(\.name).joined(separator: ","))",
+                "log_dir": "\(configuration.logDirectory)",
+                "prefetch": "\(configuration.broker.prefetch)",
+            ]
+        )
+        guard let connection = try await connect(amqp) else { return }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                for queue in configuration.queues {
+                    let runner = try await QueueRunner.start(
+                        queue: queue,
+                        configuration: configuration,
+                        connection: connection,
+                        statistics: statistics,
+                        clock: clock,
+                        logger: logger
+                    )
+                    group.addTask { try await runner.run() }
+                }
+            }
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        logger.info("stopped", metadata: ["counts": "\(statistics.summary)"])
+        withExtendedLifetime(lock) {}
+    }
+
+    /// Connects, trying again every few seconds while the broker cannot be reached; nil when shut down meanwhile.
+    private func connect(_ amqp: AMQPConfiguration) async throws -> AMQPConnection? {
+        var delay = Duration.milliseconds(500)
+        while true {
+            let failure: AMQPError
+            do {
+                return try await AMQPConnection.connect(configuration: amqp, topology: configuration.topology, logger: logger)
+            } catch {
+                failure = error
+            }
+            // A broker that is not there yet is waited for; one that refuses the login or the topology is an error.
+            guard Self.unreachable.contains(failure.code) else { throw WorkerError(.broker, failure.description) }
+            logger.warning("the broker cannot be reached; trying again in \(delay)", metadata: ["error": "\(failure)"])
+            do {
+                try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+            } catch {
+                return nil
+            }
+            if gracefulShutdownHasStarted { return nil }
+            delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    private static let unreachable: Set<AMQPError.Code> = [.socketError, .hostNotFound, .timeout, .connectionLost, .connectionClosed]
+
+    private var gracefulShutdownHasStarted: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+}

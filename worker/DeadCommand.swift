@@ -1,0 +1,55 @@
+import ArgumentParser
+import BeaconWorker
+import Foundation
+
+/// `worker dead list|replay [--limit N]`.
+struct DeadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead",
+        abstract: "Inspect the dead-letter queue, or send its letters back to their queues.",
+        subcommands: [List.self, Replay.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show dead letters, oldest first; the queue is left as it was.")
+
+        @OptionGroup var settings: SettingsOptions
+
+        @Option(help: "Show at most this many.")
+        var limit: Int?
+
+        func run() async throws {
+            let configuration = try settings.load()
+            let letters = try await reportingFailure { try await DeadLetters(configuration: configuration).list(limit: limit) }
+            if letters.isEmpty { print("\(configuration.broker.deadLetterQueue) is empty") }
+            for (index, letter) in letters.enumerated() { print(letter.describe(number: index + 1) + "\n") }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send dead letters back to the queues they came from (poison stays), with a progress bar."
+        )
+
+        @OptionGroup var settings: SettingsOptions
+
+        @Option(help: "Send back at most this many.")
+        var limit: Int?
+
+        func run() async throws {
+            let configuration = try settings.load()
+            let bar = ProgressBar(label: "replaying")
+            let terminal = isatty(2) == 1
+            let result = try await reportingFailure {
+                try await DeadLetters(configuration: configuration).replay(limit: limit) { done, total in
+                    guard terminal || done == total else { return }
+                    FileHandle.standardError.write(
+                        Data(((terminal ? "\r" : "") + bar.render(done: done, total: total) + (done == total ? "\n" : "")).utf8)
+                    )
+                }
+            }
+            print("replayed \(result.replayed), left \(result.skipped) poison or unaddressed, \(result.failed) not confirmed")
+            if result.failed > 0 { throw ExitCode.failure }
+        }
+    }
+}

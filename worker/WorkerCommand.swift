@@ -1,0 +1,64 @@
+import ArgumentParser
+import BeaconWorker
+import Foundation
+import Logging
+
+/// `worker`: consumes Beacon events from RabbitMQ into rotating log files, syslog and error mail.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Consumes Beacon events from RabbitMQ into rotating log files, syslog and error mail.",
+        discussion: """
+            Settings: flags > environment (AMQP_URL, BEACON_EXCHANGE, BEACON_WORKER_CONFIG, BEACON_LOG_DIR, SMTP_URL, \
+            MAIL_FROM, MAIL_TO) > worker/worker.yaml > defaults. A bad setting exits with code 2.
+            """,
+        subcommands: [RunCommand.self, TailCommand.self, DeadCommand.self, TopologyCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}
+
+/// The options every command shares.
+struct SettingsOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: "The worker.yaml to read (BEACON_WORKER_CONFIG; default worker/worker.yaml).")
+    var configPath: String?
+
+    @Option(name: .customLong("amqp-url"), help: "The broker, amqp://user:password@host:port/vhost (AMQP_URL).")
+    var amqpURL: String?
+
+    @Option(name: .customLong("log-dir"), help: "Where the log files go (BEACON_LOG_DIR; default var/log).")
+    var logDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "The worker's own logging on stderr: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    /// Reads the settings; a bad one is reported on one line and the program exits with code 2.
+    func load(prefetch: Int? = nil) throws -> WorkerConfiguration {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        do {
+            return try WorkerConfiguration.load(
+                overrides: .init(configPath: configPath, amqpURL: amqpURL, logDirectory: logDirectory, prefetch: prefetch)
+            )
+        } catch {
+            FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Runs `body`, turning an error into one line on stderr and exit code 1.
+func reportingFailure<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("worker: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
