@@ -108,26 +108,31 @@ import Testing
         await broker.close()
     }
 
+    /// Stops and starts a broker of its own: the shared one serves suites running in parallel.
     @Test func aBrokerThatGoesAwayLosesNothing() async throws {
-        let broker = try await TestBroker.connect()
+        try await PrivateBroker.with { privateBroker in try await self.brokerGoesAway(privateBroker) }
+    }
+
+    private func brokerGoesAway(_ privateBroker: PrivateBroker) async throws {
+        let broker = try await TestBroker.connect(url: privateBroker.url)
         let pipeline = try await EventPipeline.connect(
-            configuration: settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: try TestServices.temporaryDirectory()),
+            configuration: settings(amqpURL: privateBroker.url, exchange: broker.exchange, spool: try TestServices.temporaryDirectory()),
             outboxConfiguration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500))),
             logHandler: LogRecorder().makeHandler
         )
         let (app, router) = makeApp(pipeline)
         let ids = try await app.application(router: router, services: [pipeline.outbox]).test(.router) { client in
             var ids = try await sendRequests(50, prefix: "before", to: client)
-            try TestServices.rabbitmqctl("stop_app")
+            _ = try await privateBroker.rabbitmqctl("stop_app")
             do {
                 #expect(await eventually { pipeline.connection?.status != .connected })
                 ids += try await sendRequests(50, prefix: "during", to: client)
                 #expect(await eventually { pipeline.outbox.statistics.inSpool > 0 })
             } catch {
-                try TestServices.rabbitmqctl("start_app")
+                _ = try await privateBroker.rabbitmqctl("start_app")
                 throw error
             }
-            try TestServices.rabbitmqctl("start_app")
+            _ = try await privateBroker.rabbitmqctl("start_app")
             ids += try await sendRequests(50, prefix: "after", to: client)
             #expect(await eventually(timeout: .seconds(60)) { pipeline.outbox.statistics.delivered >= ids.count })
             return ids

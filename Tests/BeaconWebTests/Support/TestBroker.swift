@@ -9,14 +9,14 @@ struct TestBroker {
     let queue: String
     let connection: AMQPConnection
 
-    /// Connects and declares the exchange and the queue.
-    static func connect() async throws -> TestBroker {
+    /// Connects (to the shared test broker unless given another URL) and declares the exchange and the queue.
+    static func connect(url: String? = nil) async throws -> TestBroker {
         let exchange = TestServices.uniqueName("events")
         let queue = TestServices.uniqueName("web.all")
         var topology = AMQPEventTransport.topology(exchange: exchange)
         topology.queues.append(AMQPQueue(queue, durable: true))
         topology.bindings.append(AMQPBinding(.queue(queue), exchange: exchange, routingKey: "#"))
-        let connection = try await AMQPConnection.connect(configuration: AMQPConfiguration(url: TestServices.amqpURL()), topology: topology)
+        let connection = try await AMQPConnection.connect(configuration: AMQPConfiguration(url: url ?? TestServices.amqpURL()), topology: topology)
         return TestBroker(exchange: exchange, queue: queue, connection: connection)
     }
 
