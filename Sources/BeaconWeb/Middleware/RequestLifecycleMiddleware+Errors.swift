@@ -12,16 +12,7 @@ extension RequestLifecycleMiddleware {
             guard let handler = app.errorHandlers.handler(for: error) else {
                 return await respondToUnhandled(error, scope: scope, format: format, logger: context.logger)
             }
-            let errorContext = ErrorContext(
-                error: error,
-                status: .internalServerError,
-                request: scope,
-                format: format,
-                isDebug: app.isDebug,
-                headers: [:],
-                defaultMessage: nil
-            )
-            return await run(handler, errorContext, logger: context.logger)
+            return await run(handler, internalServerErrorContext(error, scope: scope, format: format), logger: context.logger)
         }
         let (headers, message) = await Self.headersAndMessage(of: httpError, request: request, context: context)
         let errorContext = ErrorContext(
@@ -37,6 +28,19 @@ extension RequestLifecycleMiddleware {
             return (errorContext.defaultResponse(), nil)
         }
         return await run(handler, errorContext, logger: context.logger)
+    }
+
+    /// The context of an error that answers with a 500.
+    private func internalServerErrorContext(_ error: any Error, scope: RequestScope, format: ErrorFormat) -> ErrorContext {
+        ErrorContext(
+            error: error,
+            status: .internalServerError,
+            request: scope,
+            format: format,
+            isDebug: app.isDebug,
+            headers: [:],
+            defaultMessage: nil
+        )
     }
 
     /// Runs an error handler; what it throws is unhandled.
@@ -59,15 +63,7 @@ extension RequestLifecycleMiddleware {
         let exception = RequestException(request: scope, error: error, duration: .now - scope.startInstant)
         await app.emit(app.signals.gotRequestException, exception, logger: logger)
         logger.error("\(RequestLog.exceptionLine(for: scope))", error: error, source: RequestLog.source)
-        let errorContext = ErrorContext(
-            error: error,
-            status: .internalServerError,
-            request: scope,
-            format: format,
-            isDebug: app.isDebug,
-            headers: [:],
-            defaultMessage: nil
-        )
+        let errorContext = internalServerErrorContext(error, scope: scope, format: format)
         if let handler = app.errorHandlers.handler(forStatus: .internalServerError) {
             do {
                 return (try await handler(errorContext), error)
