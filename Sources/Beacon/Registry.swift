@@ -37,11 +37,16 @@ struct Registry {
         /// A receiver's for one sender.
         case receiverFromSender(any RegisteredReceiver, SenderMatch)
 
-        func removes(_ registration: Registration) -> Bool {
+        /// Whether the registration at `position` is one to remove. (It reads the fields in place: passing a whole
+        /// registration would copy it, retaining each of its references.)
+        func removes(_ registrations: UnsafeBufferPointer<Registration>, at position: Int) -> Bool {
             switch self {
-            case .connection(let connection): registration.connection === connection
-            case .receiver(let receiver): registration.receiver === receiver
-            case .receiverFromSender(let receiver, let sender): registration.receiver === receiver && registration.sender == sender
+            case .connection(let connection):
+                registrations[position].connection === connection
+            case .receiver(let receiver):
+                registrations[position].receiver === receiver
+            case .receiverFromSender(let receiver, let sender):
+                registrations[position].receiver === receiver && registrations[position].sender == sender
             }
         }
     }
@@ -49,7 +54,7 @@ struct Registry {
     mutating func disconnect(_ disconnection: Disconnection) {
         remove(
             registrations.withUnsafeBufferPointer { registrations in
-                registrations.indices.compactMap { disconnection.removes(registrations[$0]) ? ($0, .disconnected) : nil }
+                registrations.indices.compactMap { disconnection.removes(registrations, at: $0) ? ($0, .disconnected) : nil }
             }
         )
     }

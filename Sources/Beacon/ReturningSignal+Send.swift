@@ -64,6 +64,7 @@ extension ReturningSignal {
     }
 
     @inlinable
+    @inline(__always)
     func deliverSynchronously(_ payload: Payload, from sender: Sender?, stoppingAtFirstError: Bool) -> Delivery<Payload, Output> {
         let delivery = published.withBorrowedSnapshot { snapshot in
             deliver(payload, to: snapshot.lists[snapshot.listIndex(for: sender)].synchronous, stoppingAtFirstError: stoppingAtFirstError)

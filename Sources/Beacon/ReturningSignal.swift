@@ -46,6 +46,10 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     }
 
     /// Emitted after a receiver connects; the payload names the connection. Blinker's `receiver_connected`.
+    ///
+    /// Both meta-signals are sent by the task that made the change, after the change and outside the signal's lock (so
+    /// that their receivers may connect and send): changes made at once by different tasks may be announced in either
+    /// order.
     public var receiverConnected: Signal<ReceiverChange> {
         loadMetaSignals().receiverConnected
     }

@@ -63,7 +63,12 @@ struct DispatchList<Payload: Sendable, Output: Sendable>: Sendable {
 
     /// Types the planned list, whose receivers are all `Receiver<Payload, Output>`.
     init(_ list: DispatchPlan.List) {
-        all = ContiguousArray(list.receivers.map { unsafeDowncast($0, to: Receiver<Payload, Output>.self) })
+        var all = ContiguousArray<Receiver<Payload, Output>>()
+        all.reserveCapacity(list.receivers.count)
+        for receiver in list.receivers {
+            all.append(unsafeDowncast(receiver, to: Receiver<Payload, Output>.self))
+        }
+        self.all = all
         hasAsynchronousReceivers = list.hasAsynchronousReceivers
         synchronous = hasAsynchronousReceivers ? all.filter { !$0.isAsynchronous } : all
     }

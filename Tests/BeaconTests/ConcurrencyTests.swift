@@ -2,7 +2,7 @@ import Beacon
 import Synchronization
 import Testing
 
-@Suite("Concurrency: connecting, disconnecting and sending at once")
+@Suite("Concurrency: connecting, disconnecting and sending at once", .timeLimit(.minutes(1)))
 struct ConcurrencyTests {
     @Test("many tasks connect, send and cancel at once; no send is lost and no receiver is missed")
     func stress() async {
@@ -165,7 +165,7 @@ struct ConcurrencyTests {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<3 {
                 group.addTask {
-                    while !stop.isStopped {
+                    await stop.repeatUntilStopped {
                         await signal.send(0)
                         await Task.yield()
                     }

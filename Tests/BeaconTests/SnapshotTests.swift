@@ -3,7 +3,7 @@ import Testing
 
 @testable import Beacon
 
-@Suite("Snapshot publication and lookup (internals)")
+@Suite("Snapshot publication and lookup (internals)", .timeLimit(.minutes(1)))
 struct SnapshotTests {
     @Test("a replaced snapshot is released at once when nobody borrows it")
     func releasedWhenUnborrowed() {
@@ -50,7 +50,7 @@ struct SnapshotTests {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    while !stop.isStopped {
+                    await stop.repeatUntilStopped {
                         // Reading a field of the borrowed snapshot would crash or read garbage if it had been freed.
                         for _ in 0..<1_000 where holder.published.withBorrowedSnapshot({ $0.lists.count }) == 1 {
                             borrows.increment()

@@ -51,6 +51,9 @@ struct RequestEvent: Sendable, Equatable {
 
 /// A thread-safe flag, to tell looping tasks to stop.
 final class StopFlag: Sendable {
+    /// The most rounds ``repeatUntilStopped(_:)`` runs.
+    static let roundLimit = 20_000
+
     private let storage = Atomic<Bool>(false)
 
     func stop() {
@@ -59,5 +62,17 @@ final class StopFlag: Sendable {
 
     var isStopped: Bool {
         storage.load(ordering: .relaxed)
+    }
+
+    /// Runs `body` again and again until the flag is set — but never more than ``roundLimit`` times, and not once the
+    /// task is cancelled (as a test's time limit does): a stress test ends even if the task that sets the flag never
+    /// gets to run.
+    func repeatUntilStopped(_ body: () async -> Void) async {
+        for _ in 0..<Self.roundLimit {
+            if isStopped || Task.isCancelled {
+                return
+            }
+            await body()
+        }
     }
 }
