@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -181,6 +182,7 @@ class Bench:
             else:
                 for q in ("peer.files", "peer.mail"):
                     self.broker.ctl("-q", "purge_queue", "-p", "peer", q)
+                (d / "stats").mkdir()
                 ready = d / "worker.ready"
                 worker_process = procs.spawn([PEER_PYTHON, str(PEER / "worker.py"), "--amqp-url", self.broker.url("peer"),
                                               "--log-dir", str(d / "log"), "--smtp-port", str(self.smtp.port),
@@ -216,12 +218,13 @@ class Bench:
                           broker_cpu_us_per_request=round((cpu1[self.broker_pid] - cpu0[self.broker_pid]) * 1e6 / result["requests"], 1),
                           server_peak_rss_mb=round(sum(peak_rss_mb(p) or 0 for p in server_pids), 1))
             if config == "on":
-                # every event confirmed by the broker, then every line in app.log
-                def metrics():
-                    return web.metrics()
-                wait_until(lambda: metrics().get("beacon_outbox_events_confirmed_total", 0)
-                           >= metrics().get("beacon_outbox_events_enqueued_total", 0), 300, 0.1)
-                m = metrics()
+                # every event confirmed by the broker, then every line in app.log (one /metrics read at a time: each
+                # read is a request, and so an event, of its own)
+                def confirmed() -> bool:
+                    m = web.metrics()
+                    return m.get("beacon_outbox_events_confirmed_total", 0) >= m.get("beacon_outbox_events_enqueued_total", 0)
+                wait_until(confirmed, 300, 0.1)
+                m = web.metrics()
                 result["confirm_drain_s"] = round(time.monotonic() - t_end, 2)
                 enqueued = int(m.get("beacon_outbox_events_enqueued_total", 0))
                 result.update(events_enqueued=enqueued, events_confirmed=int(m.get("beacon_outbox_events_confirmed_total", 0)),
@@ -419,6 +422,7 @@ def parse_bench_amqp(text: str) -> dict:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop what was started (the finally blocks) on SIGTERM
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", default="web,amqp,worker,e2e")

@@ -254,6 +254,10 @@ class Smtp:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # scripts/smtp-server makes MAILDIR itself (mkdir -p), and Python's mailbox.Maildir only creates tmp/new/cur
+        # for a directory that does not exist yet: without them aiosmtpd answers 500 to every mail. Make them here.
+        for sub in ("tmp", "new", "cur"):
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
         subprocess.run([str(SCRIPTS / "smtp-server"), "start", str(self.maildir), str(self.port), str(self.pidfile)],
                        check=True, stdin=subprocess.DEVNULL)
         if not self.registered:
@@ -345,8 +349,10 @@ class Worker:
                     MAIL_FROM="beacon@localhost")
 
     def topology(self) -> None:
-        subprocess.run([str(self.binary), "topology", "--config", str(self.config)], env=self.env(), check=True,
-                       stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / "topology.log", "ab") as out:
+            subprocess.run([str(self.binary), "topology", "--config", str(self.config)], env=self.env(), check=True,
+                           stdout=out, stderr=out, stdin=subprocess.DEVNULL)
 
     def start(self, broker: Broker | None = None) -> None:
         self.starts += 1
