@@ -386,6 +386,16 @@ def pct(values: list[float], p: float) -> float | None:
     return round(values[index] * 1000, 2)
 
 
+def package_benchmark_p50(cells: list[str]) -> float | None:
+    """p50 of a package-benchmark table row: metric, p0, p25, p50, p75, p90, p99, p100, samples; a metric named
+    "msg/s (K)" is in thousands, "(M)" in millions."""
+    try:
+        scale = 1000 if "(K)" in cells[0] else 1_000_000 if "(M)" in cells[0] else 1
+        return float(cells[3].replace(",", "")) * scale
+    except (IndexError, ValueError):
+        return None
+
+
 def parse_bench_amqp(text: str) -> dict:
     """The msg/s of each part of scripts/bench-amqp's output."""
     result: dict = {"beacon": {}, "cloop": [], "pika_confirms": [], "pika_window": []}
@@ -399,11 +409,7 @@ def parse_bench_amqp(text: str) -> dict:
         if current and line.strip().startswith("│ msg/s") or (current and line.strip().startswith("| msg/s")):
             cells = [c.strip() for c in re.split(r"[│|]", line) if c.strip()]
             # metric, p0, p25, p50, p75, p90, p99, p100, samples
-            try:
-                result["beacon"][current] = {"p50": int(cells[3].replace(",", "").rstrip("K")) * (1000 if cells[3].endswith("K") else 1),
-                                             "cells": cells}
-            except (IndexError, ValueError):
-                result["beacon"][current] = {"cells": cells}
+            result["beacon"][current] = {"p50": package_benchmark_p50(cells), "cells": cells}
             current = None
     for m in re.finditer(r"^\{.*\}$", text, re.M):
         try:

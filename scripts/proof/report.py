@@ -30,6 +30,61 @@ def ratio(a, b, digits: int = 2) -> str:
     return "–" if not a or not b else f"{a / b:.{digits}f}×"
 
 
+def web_section(w, runs: list, args: dict, title: str = "## Web: GET /hello") -> None:
+    by = {c: [r for r in runs if r["config"] == c] for c in ("on", "off", "peer")}
+    names = {"off": "Beacon `web`, event pipeline off (`BEACON_EVENTS=off`)",
+             "on": "Beacon `web`, every request an event: confirmed by the broker **and** written to app.log by the worker",
+             "peer": "peer: Flask + blinker + pika, gunicorn gthread 2×4, publisher thread, confirms, its worker writing (RESULTS.md (d'))"}
+    w(title)
+    w("")
+    w(f"`wrk -t2 -c32 -d{args.get('duration', 15)}s --latency` after 20 warm-up requests; runs interleaved (the order "
+      "rotates: on, off, peer / off, peer, on / peer, on, off), all against the same broker (one vhost for Beacon, one "
+      "for the peer). For *on* and the peer, the run only counts once every event is confirmed and every line written: "
+      "the table shows how long after wrk's end that took, and the lines written against the events confirmed.")
+    w("")
+    w("| server | req/s (median) | runs | p50 ms | p99 ms | server CPU µs/req | broker CPU µs/req | worker CPU µs/req | confirmed → written | all written after | busy before / box cores |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    for c in ("off", "on", "peer"):
+        rs = by[c]
+        if not rs:
+            continue
+        written = ", ".join(f"{r.get('events_confirmed', 0):,} → {r.get('lines_written', 0):,}" for r in rs) if c != "off" else "–"
+        drain = ", ".join(f"{r.get('written_drain_s')} s" for r in rs) if c != "off" else "–"
+        w(f"| {names[c]} | **{f0(med(r['rps'] for r in rs))}** | {', '.join(f0(r['rps']) for r in rs)} | "
+          f"{f2(med(r['p50_ms'] for r in rs))} | {f2(med(r['p99_ms'] for r in rs))} | "
+          f"{f0(med(r['server_cpu_us_per_request'] for r in rs))} | {f0(med(r['broker_cpu_us_per_request'] for r in rs))} | "
+          f"{f0(med(r.get('worker_cpu_us_per_request') for r in rs))} | {written} | {drain} | "
+          f"{', '.join(str(r['busy_before']) for r in rs)} / {', '.join(str(r['box_cores_during']) for r in rs)} |")
+    w("")
+    on, off, peer = (med(r["rps"] for r in by[c]) for c in ("on", "off", "peer"))
+    w(f"- pipeline on / off: **{ratio(on, off)}** req/s; p99 on − off: "
+      f"**{(med(r['p99_ms'] for r in by['on']) or 0) - (med(r['p99_ms'] for r in by['off']) or 0):+.2f} ms**")
+    w(f"- Beacon (pipeline on) / peer: **{ratio(on, peer, 1)}** req/s, p99 {f2(med(r['p99_ms'] for r in by['on']))} vs "
+      f"{f2(med(r['p99_ms'] for r in by['peer']))} ms")
+    busy = [r for r in runs if r["busy_before"] >= 0.5]
+    if busy:
+        w(f"- **{len(busy)} of {len(runs)} runs started on a busy box** (other jobs held ≥ 0.5 cores when the idle gate "
+          "gave up waiting): " + ", ".join(f"{r['config']} r{r['run']} ({r['busy_before']} cores busy before: "
+                                          f"{f0(r['rps'])} req/s, p99 {f2(r['p99_ms'])} ms)" for r in busy)
+          + ". Their numbers are in the medians above; the quiet runs alone: "
+          + "; ".join(f"{c} {', '.join(f0(r['rps']) + ' req/s (p99 ' + f2(r['p99_ms']) + ' ms)' for r in by[c] if r['busy_before'] < 0.5) or 'none'}"
+                      for c in ("off", "on", "peer")) + ".")
+    short = [r for r in by["on"] + by["peer"] if r.get("lines_written", 0) < r.get("events_confirmed", 0)]
+    dropped = sum(r.get("events_dropped", 0) for r in by["on"])
+    non2xx = sum(r["non_2xx"] for r in runs)
+    w(f"- Beacon events: {sum(r.get('events_enqueued', 0) for r in by['on']):,} enqueued, "
+      f"{sum(r.get('events_confirmed', 0) for r in by['on']):,} confirmed, {dropped} dropped, "
+      f"{sum(r.get('lines_written', 0) for r in by['on']):,} lines written (a few more lines than events: the "
+      "bench's own /metrics reads are requests too); runs where fewer lines were written than events confirmed "
+      f"(Beacon or peer): {len(short)}; non-2xx responses in all runs: {non2xx}")
+    w("")
+
+
+def samples(beacon: dict, prefix: str) -> str:
+    cells = next((v.get("cells", []) for k, v in beacon.items() if k.startswith(prefix)), [])
+    return cells[-1] if len(cells) > 8 else "?"
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     s = results["sections"]
@@ -64,51 +119,20 @@ def render(results: dict) -> str:
     w("")
 
     if "web" in s:
-        runs = s["web"]
-        by = {c: [r for r in runs if r["config"] == c] for c in ("on", "off", "peer")}
-        names = {"off": "Beacon `web`, event pipeline off (`BEACON_EVENTS=off`)",
-                 "on": "Beacon `web`, every request an event: confirmed by the broker **and** written to app.log by the worker",
-                 "peer": "peer: Flask + blinker + pika, gunicorn gthread 2×4, publisher thread, confirms, its worker writing (RESULTS.md (d'))"}
-        w("## Web: GET /hello")
+        web_section(w, s["web"], args)
+    for extra in results.get("extra_web", []):
+        web_section(w, extra["runs"], args, extra["title"])
+        w(extra["note"])
         w("")
-        w(f"`wrk -t2 -c32 -d{args.get('duration', 15)}s --latency` after 20 warm-up requests; runs interleaved (the order "
-          "rotates: on, off, peer / off, peer, on / peer, on, off), all against the same broker (one vhost for Beacon, one "
-          "for the peer). For *on* and the peer, the run only counts once every event is confirmed and every line written: "
-          "the table shows how long after wrk's end that took, and the lines written against the events confirmed.")
-        w("")
-        w("| server | req/s (median) | runs | p50 ms | p99 ms | server CPU µs/req | broker CPU µs/req | worker CPU µs/req | confirmed → written | all written after | busy before / box cores |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|")
-        for c in ("off", "on", "peer"):
-            rs = by[c]
-            if not rs:
-                continue
-            written = ", ".join(f"{r.get('events_confirmed', 0):,} → {r.get('lines_written', 0):,}" for r in rs) if c != "off" else "–"
-            drain = ", ".join(f"{r.get('written_drain_s')} s" for r in rs) if c != "off" else "–"
-            w(f"| {names[c]} | **{f0(med(r['rps'] for r in rs))}** | {', '.join(f0(r['rps']) for r in rs)} | "
-              f"{f2(med(r['p50_ms'] for r in rs))} | {f2(med(r['p99_ms'] for r in rs))} | "
-              f"{f0(med(r['server_cpu_us_per_request'] for r in rs))} | {f0(med(r['broker_cpu_us_per_request'] for r in rs))} | "
-              f"{f0(med(r.get('worker_cpu_us_per_request') for r in rs))} | {written} | {drain} | "
-              f"{', '.join(str(r['busy_before']) for r in rs)} / {', '.join(str(r['box_cores_during']) for r in rs)} |")
-        w("")
-        on, off, peer = (med(r["rps"] for r in by[c]) for c in ("on", "off", "peer"))
-        w(f"- pipeline on / off: **{ratio(on, off)}** req/s; p99 on − off: "
-          f"**{(med(r['p99_ms'] for r in by['on']) or 0) - (med(r['p99_ms'] for r in by['off']) or 0):+.2f} ms**")
-        w(f"- Beacon (pipeline on) / peer: **{ratio(on, peer, 1)}** req/s, p99 {f2(med(r['p99_ms'] for r in by['on']))} vs "
-          f"{f2(med(r['p99_ms'] for r in by['peer']))} ms")
-        short = [r for r in by["on"] + by["peer"] if r.get("lines_written", 0) < r.get("events_confirmed", 0)]
-        dropped = sum(r.get("events_dropped", 0) for r in by["on"])
-        non2xx = sum(r["non_2xx"] for r in runs)
-        w(f"- Beacon events: {sum(r.get('events_enqueued', 0) for r in by['on']):,} enqueued, "
-          f"{sum(r.get('events_confirmed', 0) for r in by['on']):,} confirmed, {dropped} dropped, "
-          f"{sum(r.get('lines_written', 0) for r in by['on']):,} lines written (a few more lines than events: the "
-          "bench's own /metrics reads are requests too); runs where fewer lines were written than events confirmed "
-          f"(Beacon or peer): {len(short)}; non-2xx responses in all runs: {non2xx}")
-        w("")
-
     if "amqp" in s:
         a = s["amqp"]
         b = a.get("bench_amqp", {})
         beacon = b.get("beacon", {})
+        for row in beacon.values():  # p50 from the table's cells ("msg/s (K)": thousands)
+            cells = row.get("cells", [])
+            if len(cells) > 3:
+                scale = 1000 if "(K)" in cells[0] else 1_000_000 if "(M)" in cells[0] else 1
+                row["p50"] = float(cells[3].replace(",", "")) * scale
         pub = next((v.get("p50") for k, v in beacon.items() if k.startswith("publish-confirm: 300 B persistent")), None)
         pub_event = next((v.get("p50") for k, v in beacon.items() if k.startswith("publish-confirm: 300 B event")), None)
         con = next((v.get("p50") for k, v in beacon.items() if k.startswith("consume-ack")), None)
@@ -125,12 +149,12 @@ def render(results: dict) -> str:
         w("")
         w("| | msg/s (median) | runs |")
         w("|---|---|---|")
-        w(f"| BeaconAMQP publish with confirms (plain properties) | **{f0(pub)}** | package-benchmark p50 |")
-        w(f"| BeaconAMQP publish with confirms (every event property) | {f0(pub_event)} | package-benchmark p50 |")
+        w(f"| BeaconAMQP publish with confirms (plain properties) | **{f0(pub)}** | package-benchmark p50 of {samples(beacon, 'publish-confirm: 300 B persistent')} iterations (its table rounds to thousands) |")
+        w(f"| BeaconAMQP publish with confirms (every event property) | {f0(pub_event)} | package-benchmark p50 of {samples(beacon, 'publish-confirm: 300 B event')} iterations |")
         w(f"| bare rabbitmq-c loop, window 1,024 | {f0(cloop)} | {', '.join(f0(v) for v in b.get('cloop', []))} |")
         w(f"| pika SelectConnection, confirms, 1,000 in flight | {f0(pika_window)} | {', '.join(f0(v) for v in b.get('pika_window', []))} |")
         w(f"| pika BlockingConnection, a confirm per message | {f0(pika_confirms)} | {', '.join(f0(v) for v in b.get('pika_confirms', []))} |")
-        w(f"| BeaconAMQP consume + ack | **{f0(con)}** | package-benchmark p50 |")
+        w(f"| BeaconAMQP consume + ack | **{f0(con)}** | package-benchmark p50 of {samples(beacon, 'consume-ack')} iterations |")
         w(f"| pika consume + ack | {f0(pika_consume)} | {', '.join(f0(v) for v in a.get('pika_consume', []))} |")
         w("")
         w(f"- publish: BeaconAMQP / pika (windowed) **{ratio(pub, pika_window, 1)}**, / pika (blocking confirms) "
@@ -227,4 +251,9 @@ def render(results: dict) -> str:
 
 
 if __name__ == "__main__":
-    print(render(json.load(open(sys.argv[1]))), end="")
+    # report.py RESULTS.json [EXTRA_WEB_RESULTS.json TITLE NOTE]: a second web-only run shown after the first
+    main_results = json.load(open(sys.argv[1]))
+    if len(sys.argv) > 4:
+        extra = json.load(open(sys.argv[2]))
+        main_results["extra_web"] = [{"runs": extra["sections"]["web"], "title": sys.argv[3], "note": sys.argv[4]}]
+    print(render(main_results), end="")
