@@ -162,6 +162,14 @@ class Stack:
                  f"({result['lines']} lines in app.log; settled {result['settle_s']} s after the load)")
         self.check("events lost 0", not result["lost"],
                    f"{len(result['lost'])} lost" + (f", e.g. {result['lost'][:5]}" if result["lost"] else ""))
+        abandoned = [rid for load in loads for rid in load.abandoned]
+        if abandoned:
+            processed = [rid for rid in abandoned if rid in result["seen"]]
+            self.say(f"{len(abandoned)} requests went out on keep-alive connections the server closed as it stopped; "
+                     f"retried under new ids; {len(processed)} of the first ids reached the server (in app.log)")
+            self.check("no request processed and left unanswered", not processed,
+                       f"{len(processed)} requests were handled (their event is in app.log) but got no response"
+                       + (f", e.g. {processed[:5]}" if processed else ""))
         self.check("lines written twice 0", not result["twice"],
                    f"{len(result['twice'])} request ids written more than once"
                    + (f", e.g. {list(result['twice'].items())[:5]}" if result["twice"] else ""))

@@ -462,6 +462,7 @@ class Load:
         self.unexpected: list[tuple[str, str, int]] = []
         self.refused = 0
         self.retried_new_id = 0
+        self.abandoned: list[str] = []  # ids given up on a closed keep-alive connection (retried under a new id)
         self.scheduled = 0
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
@@ -552,6 +553,7 @@ class Load:
                         retries_left -= 1
                         with self.lock:
                             self.retried_new_id += 1
+                            self.abandoned.append(rid)
                         rid = rid + ".retry"
                         continue
                     with self.lock:
