@@ -94,7 +94,9 @@ def render(results: dict) -> str:
     w("# Benchmarks: Beacon end to end, against the Flask + blinker + pika peer")
     w("")
     w(f"One run of `make bench` (`scripts/proof/bench.py`), {results['started']} → {results.get('finished', '?')}. "
-      "Every number below comes from that run; the raw results are in `var/proof/bench-*/results.json` of the machine "
+      + ("Every number below comes from that run, except the section \"Web again\", a web-only run of the same script "
+         "minutes later (see there why); the raw results" if results.get("extra_web") else "Every number below comes from that run; the raw results")
+      + " are in `var/proof/bench-*/results.json` of the machine "
       "that ran it, and `python3 scripts/proof/report.py results.json` renders this page from them. Medians of "
       f"{args.get('runs', 3)} interleaved runs; compare the ratios, not the absolute numbers (the box is small and shared).")
     w("")
