@@ -2,15 +2,33 @@
 
 SWIFT ?= swift
 
-.PHONY: run test build prerequisites format lint clean
+.PHONY: run test build prerequisites format lint clean bench chaos chaos-short
 
 ## Installs what is missing, then starts RabbitMQ (UI on :15672), an SMTP server, the worker and the web server.
 run: prerequisites
 	scripts/run-local
 
-## Every test target against a throwaway RabbitMQ node and SMTP server of its own.
+## Every test target against a throwaway RabbitMQ node and SMTP server of its own, then the short fault-injection
+## suite (chaos scenarios 1, 3 and 5) on the debug binaries that `swift test` has just built.
 test: prerequisites
 	scripts/test-services $(SWIFT) test
+	$(MAKE) --no-print-directory chaos-short
+
+chaos-short:
+	$(SWIFT) build --product web
+	$(SWIFT) build --product worker
+	python3 scripts/proof/chaos.py --short --skip-build
+
+## The fault-injection suite: 8 scenarios, each on a broker, SMTP server, worker and web server of its own;
+## ends with `N passed, N failed`. CHAOS_ARGS="--only 2,7" runs a subset; CONFIGURATION=release tests release builds.
+chaos: prerequisites
+	python3 scripts/proof/chaos.py $(CHAOS_ARGS)
+
+## Beacon against the Flask peer end to end (web, AMQP client, worker, request-to-log latency, memory); rewrites
+## BENCHMARKS.md. About 20-30 minutes; BENCH_ARGS="--only e2e --runs 3" or "--quick --skip-build" for a subset.
+bench:
+	scripts/install-prerequisites --bench
+	python3 scripts/proof/bench.py $(BENCH_ARGS)
 
 build: prerequisites
 	$(SWIFT) build
