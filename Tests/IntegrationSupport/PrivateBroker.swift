@@ -31,11 +31,19 @@ public final class PrivateBroker: Sendable {
     private static func start() async throws -> PrivateBroker {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = root.appendingPathComponent("scripts/rabbitmq-node").path
-        let directory = try TestServices.temporaryDirectory("rabbitmq")
-        let ports = try await offThePool { try (0..<4).map { _ in try TestServices.freePort() } }
-        let node = "beacon-amqp-\(UUID().uuidString.prefix(8).lowercased())@localhost"
-        try await ExternalCommand.run(script, ["start", directory.path, node] + ports.map(String.init))
-        return PrivateBroker(url: "amqp://guest:guest@127.0.0.1:\(ports[0])/%2F", directory: directory, script: script)
+        // Another suite's process may take a port between the check and the node's listen: try other ports then.
+        var attempt = 1
+        while true {
+            let directory = try TestServices.temporaryDirectory("rabbitmq")
+            let ports = try (0..<4).map { _ in try TestServices.freePort() }
+            let node = "beacon-amqp-\(UUID().uuidString.prefix(8).lowercased())@localhost"
+            do {
+                try await ExternalCommand.run(script, ["start", directory.path, node] + ports.map(String.init))
+                return PrivateBroker(url: "amqp://guest:guest@127.0.0.1:\(ports[0])/%2F", directory: directory, script: script)
+            } catch where attempt < 3 {
+                attempt += 1
+            }
+        }
     }
 
     /// Runs `rabbitmqctl` against this node and returns what it printed.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The real services that `make test` starts for the integration tests (see `scripts/test-services`):
 /// a throwaway RabbitMQ node and an SMTP server that keeps every mail in a Maildir.
@@ -61,16 +62,35 @@ public enum TestServices {
         return SMTPServer(port: port, pidFile: pidFile, maildir: Maildir(maildir))
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on at the moment of asking.
+    /// A TCP port on 127.0.0.1 that nothing listens on at the moment of asking, and that no other test of this run
+    /// has been given. Taken from 20000–32767, below Linux's ephemeral range: a port the kernel picks for `bind(0)` or
+    /// for an outgoing connection could be picked again for a parallel test before a broker started on it.
     public static func freePort() throws -> Int {
-        let output = try ExternalCommand.run(
-            "python3",
-            ["-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]
-        )
-        guard let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ExternalCommand.Failure(command: "python3 (free port)", status: 0, output: output)
+        for _ in 0..<1000 {
+            let candidate = Int.random(in: 20000...32767)
+            let isNew = handedOutPorts.withLock { $0.insert(candidate).inserted }
+            if isNew, canBind(port: candidate) {
+                return candidate
+            }
         }
-        return port
+        throw ExternalCommand.Failure(command: "free port", status: 0, output: "no free port in 20000–32767 on 127.0.0.1")
+    }
+
+    private static let handedOutPorts = Mutex<Set<Int>>([])
+
+    private static func canBind(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     static func variable(_ name: String) throws -> String {
