@@ -112,7 +112,7 @@ import Testing
         try await broker.publish([event], to: world)
         #expect(await eventually(timeout: .seconds(10)) { worker.statistics.snapshot[.retried, default: 0] >= 2 }, "the mail is being retried")
 
-        let server = try SMTPServerProcess.start(maildir: maildir, port: port)
+        let server = try TestServices.startSMTPServer(maildir: maildir, port: port)
         defer { try? server.stop() }
         let mailbox = server.maildir
         #expect(await eventually(timeout: .seconds(20)) { (try? mailbox.messages(containing: event.id).count) == 1 })

@@ -24,10 +24,13 @@ import Testing
             let folder = try TestServices.temporaryDirectory()
             let certificate = folder.appendingPathComponent("cert.pem").path
             let key = folder.appendingPathComponent("key.pem").path
-            try ChildProcess.run([
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            ])
+            try ExternalCommand.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                ]
+            )
             let maildir = folder.appendingPathComponent("mail")
             for sub in ["tmp", "new", "cur"] {
                 try FileManager.default.createDirectory(at: maildir.appendingPathComponent(sub), withIntermediateDirectories: true)

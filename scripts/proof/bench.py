@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -93,10 +92,6 @@ def machine() -> dict:
             "kernel": platform.release(), "swift": version(["swift", "--version"]),
             "python": version([PEER_PYTHON, "--version"]), "rabbitmq": rabbit or "?", "wrk": wrk or "?"}
 
-
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
 
 
 # --------------------------------------------------------------------------------------------------- wrk

@@ -209,17 +209,6 @@ class Broker:
             data = response.read()
         return json.loads(data) if data else None
 
-    def publish(self, exchange: str, routing_key: str, body: bytes, properties: dict | None = None, vhost: str = "%2F") -> bool:
-        """Publishes through the management API (no AMQP client needed); True when the message was routed."""
-        try:
-            payload, encoding = body.decode("utf-8"), "string"
-        except UnicodeDecodeError:
-            payload, encoding = base64.b64encode(body).decode(), "base64"
-        result = self.api("POST", f"exchanges/{vhost}/{exchange}/publish",
-                          {"properties": properties or {}, "routing_key": routing_key, "payload": payload,
-                           "payload_encoding": encoding})
-        return bool(result and result.get("routed"))
-
     def dead_letters(self, queue_name: str = "worker.dead", limit: int = 5000) -> list[dict]:
         """Every message in the dead-letter queue with its headers (left in the queue)."""
         count = self.queues().get(queue_name, (0, 0, 0))[0]
@@ -254,10 +243,6 @@ class Smtp:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        # scripts/smtp-server makes MAILDIR itself (mkdir -p), and Python's mailbox.Maildir only creates tmp/new/cur
-        # for a directory that does not exist yet: without them aiosmtpd answers 500 to every mail. Make them here.
-        for sub in ("tmp", "new", "cur"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
         subprocess.run([str(SCRIPTS / "smtp-server"), "start", str(self.maildir), str(self.port), str(self.pidfile)],
                        check=True, stdin=subprocess.DEVNULL)
         if not self.registered:

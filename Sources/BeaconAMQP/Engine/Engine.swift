@@ -277,7 +277,7 @@ final class Engine {
         if amqp_frames_enqueued(session.state) != 0 || amqp_data_in_buffer(session.state) != 0 { return }
         // Confirms read in this round may have opened a window: send again before sleeping.
         if blockedReason == nil,
-            channels.values.contains(where: { !$0.pipeline.waiting.isEmpty && $0.pipeline.unconfirmed < configuration.confirmWindow })
+            channels.values.contains(where: { $0.pipeline.canSend(window: configuration.confirmWindow) })
         {
             return
         }

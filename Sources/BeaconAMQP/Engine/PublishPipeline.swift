@@ -72,6 +72,11 @@ struct PublishPipeline {
         for index in batch.messages.indices { waiting.append(PendingPublish(batch: batch, index: index)) }
     }
 
+    /// Whether messages wait and the window has room for one: ``nextToSend(window:)`` has something to give.
+    func canSend(window: Int) -> Bool {
+        !waiting.isEmpty && unconfirmed < window
+    }
+
     /// The next message to send if the window has room, now counted as sent (its tag is the next one).
     mutating func nextToSend(window: Int) -> PendingPublish? {
         while unconfirmed < window, let pending = waiting.removeFirst() {

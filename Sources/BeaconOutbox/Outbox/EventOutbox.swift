@@ -208,6 +208,12 @@ public final class EventOutbox: Service, Sendable {
         }
     }
 
+    /// Switches the delivery mode; the spooling gauge and ``Statistics/isSpooling`` follow at once.
+    private func setMode(_ mode: Mode, in state: inout LoopState) {
+        state.mode = mode
+        counters.modeChanged(isSpooling: mode.isSpooling)
+    }
+
     private func publishPending(_ state: inout LoopState, closing: Bool) async {
         guard !state.pending.isEmpty else { return }
         if state.inFlight.count < configuration.maximumPublishesInFlight || closing {
@@ -226,8 +232,7 @@ public final class EventOutbox: Service, Sendable {
                 "the event broker is not keeping up: spooling events to disk until it catches up",
                 metadata: ["waiting": "\(state.pending.count)", "spool": "\(spool.directory)"]
             )
-            state.mode = spoolingNow()
-            counters.modeChanged(isSpooling: true)
+            setMode(spoolingNow(), in: &state)
             await spoolPendingAndReplay(&state, closing: closing)
         }
     }
@@ -255,8 +260,7 @@ public final class EventOutbox: Service, Sendable {
             if replayed > 0 {
                 logger.notice("the event broker is back: spooled events delivered", metadata: ["events": "\(replayed)"])
             }
-            state.mode = .direct
-            counters.modeChanged(isSpooling: false)
+            setMode(.direct, in: &state)
         case .success(let batch):
             let id = state.nextID
             state.nextID += 1
@@ -296,8 +300,7 @@ public final class EventOutbox: Service, Sendable {
                         "events not delivered: spooling them to disk until the broker takes them",
                         metadata: ["reason": "\(reason ?? "unknown")", "spool": "\(spool.directory)"]
                     )
-                    state.mode = spoolingNow()
-                    counters.modeChanged(isSpooling: true)
+                    setMode(spoolingNow(), in: &state)
                 }
                 await spool(failed)
             case .replayed(let id, let outcomes):

@@ -57,7 +57,6 @@ public final class RequestMetrics: Sendable {
             return made
         }
         instruments.requests.increment()
-        let (seconds, attoseconds) = finished.duration.components
-        instruments.duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        instruments.duration.record(duration: finished.duration)
     }
 }

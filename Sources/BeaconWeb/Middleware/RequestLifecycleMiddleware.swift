@@ -26,9 +26,11 @@ public struct RequestLifecycleMiddleware<Context: BeaconRequestContext>: RouterM
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var context = context
-        let incomingID = request.headers[RequestIDPolicy.headerName].flatMap { RequestIDPolicy.isValid($0) ? $0 : nil }
+        let id = RequestIDPolicy.resolve(request.headers[RequestIDPolicy.headerName]) {
+            context.logger[metadataKey: RequestScope.loggerMetadataKey]?.description ?? Hummingbird.RequestID().description
+        }
         let scope = RequestScope(
-            id: incomingID ?? context.logger[metadataKey: RequestScope.loggerMetadataKey]?.description ?? Hummingbird.RequestID().description,
+            id: id,
             request: request,
             channel: context.beacon.channel,
             endpointPath: context.coreContext.endpointPath,

@@ -23,7 +23,7 @@ public struct DeadLetters: Sendable {
         /// Several lines describing the letter, escaped so that nothing in it can forge a line.
         public func describe(number: Int) -> String {
             let failedAt = headers[DeadLetterHeaders.failedAt]?.stringValue ?? "-"
-            let routingKey = headers[DeadLetterHeaders.routingKey]?.stringValue ?? delivery.routingKey
+            let routingKey = DeadLetterHeaders.originalRoutingKey(of: delivery)
             let line = headers[DeadLetterHeaders.line]?.intValue.map { " line \($0)" } ?? ""
             let body = LogText.escaped(String(decoding: delivery.body.prefix(300), as: UTF8.self))
             return """

@@ -54,7 +54,7 @@ public struct EventTail: Service {
         try await withGracefulShutdownHandler {
             for try await batch in consumer {
                 for delivery in batch {
-                    output(lines.line(for: delivery, routingKey: delivery.routingKey))
+                    output(lines.line(for: delivery))
                 }
                 if let last = batch.last { try? consumer.channel.ack(last, multiple: true) }
             }
@@ -73,7 +73,7 @@ struct TailLines {
 
     init(color: Bool) { self.color = color }
 
-    mutating func line(for delivery: AMQPDelivery, routingKey: String) -> String {
+    mutating func line(for delivery: AMQPDelivery) -> String {
         let message = DecodedMessage(body: delivery.body, contentType: delivery.properties.contentType, maxBytes: .max)
         if let poison = message.poison {
             return paint("not an event (\(poison.code)): \(LogText.escaped(poison.message))", style: .poison)

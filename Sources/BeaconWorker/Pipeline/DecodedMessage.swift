@@ -33,12 +33,14 @@ struct DecodedMessage: Sendable {
             }
             return
         }
-        let lines = Self.nonBlankLines(body)
+        var lines: [ArraySlice<UInt8>]?  // split again only when a line is bad, to quote it
         for (index, result) in results.enumerated() {
             switch result {
             case .success(let event): events.append(event)
             case .failure(let error):
-                let line = index < lines.count ? Array(lines[index]) : []
+                let badLines = lines ?? Self.nonBlankLines(body)
+                lines = badLines
+                let line = index < badLines.count ? Array(badLines[index]) : []
                 poisonLines.append(PoisonLine(number: index + 1, body: line, error: error))
             }
         }

@@ -68,7 +68,7 @@ final class MailSink: Sink {
         for (index, event) in events.enumerated() {
             let now = clock()
             let fingerprint = StormControl.fingerprint(of: event)
-            switch storm.decide(event, now: now) {
+            switch storm.decide(fingerprint: fingerprint, now: now) {
             case .hold:
                 let first = storm.held(event, fingerprint: fingerprint, at: now)
                 heldRecords.append(Self.heldRecord(event, fingerprint: fingerprint, at: now, keepEvent: first))
