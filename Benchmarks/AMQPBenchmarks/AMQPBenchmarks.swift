@@ -17,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [Fixture.rate, .peakMemoryResident],
         warmupIterations: 1,
         maxDuration: .seconds(120),
-        maxIterations: 8
+        maxIterations: 5
     )
 
     // The same messages as the pika and rabbitmq-c comparisons: content type and delivery mode only.

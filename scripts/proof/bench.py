@@ -10,8 +10,9 @@ Sections (each may be chosen with --only):
           consuming, every event confirmed by the broker and written to app.log before the run counts; and the peer's
           best confirmed setup (RESULTS.md (d'): gunicorn gthread 2 x 4, publisher thread, confirms, its worker
           consuming). Interleaved runs, the order rotating; the same broker (one vhost each for Beacon and the peer).
-  amqp    scripts/bench-amqp (BeaconAMQP package-benchmark, a bare rabbitmq-c loop, pika's publish benchmark), plus a
-          pika consume loop written like BeaconAMQP's consume benchmark (prefetch 2,000, one multiple-ack per 500).
+  amqp    scripts/bench-amqp, its own broker: --runs interleaved rounds (order rotating) of BeaconAMQP's package-benchmark
+          suite, a bare rabbitmq-c loop, pika's publish benchmark and a pika consume loop written like BeaconAMQP's
+          consume benchmark (prefetch 2,000, one multiple-ack per 500).
   worker  scripts/bench-worker.py on this broker: the Beacon worker and the peer's worker each drain a pre-filled queue
           into a rotating log file, timed from outside (first to last line).
   e2e     open-loop load at a steady rate (default 1,000 req/s, Python, paced by the clock, every request its own
@@ -271,21 +272,14 @@ class Bench:
     # ------------------------------------------------------------------------------------------- amqp
     def section_amqp(self) -> None:
         section = {"loadavg_before": loadavg()}
-        log("amqp: scripts/bench-amqp (BeaconAMQP package-benchmark, rabbitmq-c loop, pika publish)…")
+        log(f"amqp: scripts/bench-amqp, {self.args.runs} interleaved rounds of BeaconAMQP's package-benchmark suite, a "
+            "rabbitmq-c loop, pika publishing and pika consuming…")
         text = subprocess.run([str(SCRIPTS / "bench-amqp"), "--pika", str(PEER / "bench_publish.py"), "--runs",
                                str(self.args.runs)], cwd=ROOT, capture_output=True, text=True)
         (self.out / "bench-amqp.txt").write_text(text.stdout + "\n--- stderr\n" + text.stderr)
         if text.returncode != 0:
             log(f"bench-amqp failed: see {self.out / 'bench-amqp.txt'}")
         section["bench_amqp"] = parse_bench_amqp(text.stdout)
-        log("amqp: pika consume (prefetch 2,000, multiple-ack per 500), 50,000 messages…")
-        rates = []
-        for run in range(self.args.runs):
-            wait_quiet()
-            out = subprocess.run([PEER_PYTHON, str(Path(__file__).parent / "pika_consume.py"), "--url",
-                                  self.broker.url("peer"), "--n", "50000"], capture_output=True, text=True, check=True)
-            rates.append(json.loads(out.stdout)["consume_msgs_per_s"])
-        section["pika_consume"] = rates
         section["loadavg_after"] = loadavg()
         self.results["sections"]["amqp"] = section
         self.save()
@@ -392,19 +386,18 @@ def package_benchmark_p50(cells: list[str]) -> float | None:
 
 
 def parse_bench_amqp(text: str) -> dict:
-    """The msg/s of each part of scripts/bench-amqp's output."""
-    result: dict = {"beacon": {}, "cloop": [], "pika_confirms": [], "pika_window": []}
+    """The msg/s of each part of scripts/bench-amqp's output, a value per round; for BeaconAMQP, per benchmark, each
+    round's package-benchmark p50 with the table row it came from."""
+    result: dict = {"beacon": {}, "cloop": [], "pika_confirms": [], "pika_window": [], "pika_consume": []}
     # package-benchmark tables: a title line, then a table whose rows start with the metric; take p50
     current = None
     for line in text.splitlines():
-        m = re.match(r"^(publish-confirm|consume-ack)[^\n]*", line.strip())
-        if m:
+        if re.match(r"^(publish-confirm|consume-ack)", line.strip()):
             current = line.strip()
             continue
-        if current and line.strip().startswith("│ msg/s") or (current and line.strip().startswith("| msg/s")):
+        if current and re.match(r"^[│|] msg/s", line.strip()):
             cells = [c.strip() for c in re.split(r"[│|]", line) if c.strip()]
-            # metric, p0, p25, p50, p75, p90, p99, p100, samples
-            result["beacon"][current] = {"p50": package_benchmark_p50(cells), "cells": cells}
+            result["beacon"].setdefault(current, []).append({"p50": package_benchmark_p50(cells), "cells": cells})
             current = None
     for m in re.finditer(r"^\{.*\}$", text, re.M):
         try:
@@ -418,6 +411,8 @@ def parse_bench_amqp(text: str) -> dict:
             result["pika_window"].append(rate)
         elif mode == "blocking+confirms":
             result["pika_confirms"].append(rate)
+        elif "consume_msgs_per_s" in data:
+            result["pika_consume"].append(data["consume_msgs_per_s"])
     result["raw_tail"] = text[-4000:]
     return result
 

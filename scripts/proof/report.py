@@ -80,11 +80,6 @@ def web_section(w, runs: list, args: dict, title: str = "## Web: GET /hello") ->
     w("")
 
 
-def samples(beacon: dict, prefix: str) -> str:
-    cells = next((v.get("cells", []) for k, v in beacon.items() if k.startswith(prefix)), [])
-    return cells[-1] if len(cells) > 8 else "?"
-
-
 def render(results: dict) -> str:
     m = results["machine"]
     s = results["sections"]
@@ -130,34 +125,39 @@ def render(results: dict) -> str:
         a = s["amqp"]
         b = a.get("bench_amqp", {})
         beacon = b.get("beacon", {})
-        for row in beacon.values():  # p50 from the table's cells ("msg/s (K)": thousands)
-            cells = row.get("cells", [])
-            if len(cells) > 3:
-                scale = 1000 if "(K)" in cells[0] else 1_000_000 if "(M)" in cells[0] else 1
-                row["p50"] = float(cells[3].replace(",", "")) * scale
-        pub = next((v.get("p50") for k, v in beacon.items() if k.startswith("publish-confirm: 300 B persistent")), None)
-        pub_event = next((v.get("p50") for k, v in beacon.items() if k.startswith("publish-confirm: 300 B event")), None)
-        con = next((v.get("p50") for k, v in beacon.items() if k.startswith("consume-ack")), None)
+
+        def swift_rounds(title_start: str) -> list:
+            """Each round's p50 of the Swift benchmark whose title starts with `title_start`."""
+            return next((list(rounds) for title, rounds in beacon.items() if title.startswith(title_start)), [])
+
+        pub_rounds = [r["p50"] for r in swift_rounds("publish-confirm: 300 B persistent")]
+        pub_event_rounds = [r["p50"] for r in swift_rounds("publish-confirm: 300 B event")]
+        con_rounds = [r["p50"] for r in swift_rounds("consume-ack")]
+        pub, pub_event, con = med(pub_rounds), med(pub_event_rounds), med(con_rounds)
         pika_window, pika_confirms = med(b.get("pika_window", [])), med(b.get("pika_confirms", []))
-        cloop, pika_consume = med(b.get("cloop", [])), med(a.get("pika_consume", []))
+        cloop, pika_consume = med(b.get("cloop", [])), med(b.get("pika_consume", []))
+
+        def rounds(values: list) -> str:
+            return ", ".join(f0(v) for v in values)
+
         w("## AMQP client: BeaconAMQP against pika")
         w("")
-        w("`scripts/bench-amqp --pika ../shared/peer/bench_publish.py` (its own throwaway broker): BeaconAMQP's "
-          "package-benchmark suite (50,000 persistent 300-byte messages per iteration, confirm window 1,024, median of "
-          "the iterations), a bare rabbitmq-c loop with the same window, and pika's publish benchmark (per-message confirms "
-          "on 5,000 messages; SelectConnection with 1,000 in flight on 50,000). Consuming: pika written like the Swift "
-          "benchmark (`scripts/proof/pika_consume.py`: prefetch 2,000, one multiple-ack per 500, 50,000 messages), on the "
-          "bench's broker.")
+        w("`scripts/bench-amqp --pika ../shared/peer/bench_publish.py` (its own throwaway broker), in interleaved rounds "
+          "whose order rotates: BeaconAMQP's package-benchmark suite (50,000 persistent 300-byte messages per iteration, "
+          "confirm window 1,024; a round's figure is the p50 of its iterations, which package-benchmark rounds to "
+          "thousands), a bare rabbitmq-c loop with the same window, pika's publish benchmark (per-message confirms on "
+          "5,000 messages; SelectConnection with 1,000 in flight on 50,000), and pika consuming as the Swift benchmark "
+          "does (`scripts/proof/pika_consume.py`: prefetch 2,000, one multiple-ack per 500, 50,000 messages).")
         w("")
-        w("| | msg/s (median) | runs |")
+        w("| | msg/s (median of the rounds) | rounds |")
         w("|---|---|---|")
-        w(f"| BeaconAMQP publish with confirms (plain properties) | **{f0(pub)}** | package-benchmark p50 of {samples(beacon, 'publish-confirm: 300 B persistent')} iterations (its table rounds to thousands) |")
-        w(f"| BeaconAMQP publish with confirms (every event property) | {f0(pub_event)} | package-benchmark p50 of {samples(beacon, 'publish-confirm: 300 B event')} iterations |")
-        w(f"| bare rabbitmq-c loop, window 1,024 | {f0(cloop)} | {', '.join(f0(v) for v in b.get('cloop', []))} |")
-        w(f"| pika SelectConnection, confirms, 1,000 in flight | {f0(pika_window)} | {', '.join(f0(v) for v in b.get('pika_window', []))} |")
-        w(f"| pika BlockingConnection, a confirm per message | {f0(pika_confirms)} | {', '.join(f0(v) for v in b.get('pika_confirms', []))} |")
-        w(f"| BeaconAMQP consume + ack | **{f0(con)}** | package-benchmark p50 of {samples(beacon, 'consume-ack')} iterations |")
-        w(f"| pika consume + ack | {f0(pika_consume)} | {', '.join(f0(v) for v in a.get('pika_consume', []))} |")
+        w(f"| BeaconAMQP publish with confirms (plain properties) | **{f0(pub)}** | {rounds(pub_rounds)} |")
+        w(f"| BeaconAMQP publish with confirms (every event property) | {f0(pub_event)} | {rounds(pub_event_rounds)} |")
+        w(f"| bare rabbitmq-c loop, window 1,024 | {f0(cloop)} | {rounds(b.get('cloop', []))} |")
+        w(f"| pika SelectConnection, confirms, 1,000 in flight | {f0(pika_window)} | {rounds(b.get('pika_window', []))} |")
+        w(f"| pika BlockingConnection, a confirm per message | {f0(pika_confirms)} | {rounds(b.get('pika_confirms', []))} |")
+        w(f"| BeaconAMQP consume + ack | **{f0(con)}** | {rounds(con_rounds)} |")
+        w(f"| pika consume + ack | {f0(pika_consume)} | {rounds(b.get('pika_consume', []))} |")
         w("")
         w(f"- publish: BeaconAMQP / pika (windowed) **{ratio(pub, pika_window, 1)}**, / pika (blocking confirms) "
           f"**{ratio(pub, pika_confirms, 1)}**; BeaconAMQP / bare rabbitmq-c **{ratio(pub, cloop)}**")
