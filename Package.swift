@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BeaconWorkerTests",
-            dependencies: ["BeaconWorker", "IntegrationSupport"],
+            dependencies: ["BeaconWorker", "IntegrationSupport", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

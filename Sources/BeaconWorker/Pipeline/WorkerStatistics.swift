@@ -23,22 +23,52 @@ public final class WorkerStatistics: Sendable {
         case unconfirmed
     }
 
-    private let totals = Mutex([Kind: Int]())
+    /// A counter's identity: its kind and labels.
+    private struct CounterKey: Hashable {
+        let kind: Kind
+        let sink: String?
+        let queue: String?
+    }
 
-    public init() {}
+    private struct State {
+        var totals: [Kind: Int] = [:]
+        /// Made once per kind and labels: making a swift-metrics counter goes through the backend's registry.
+        var counters: [CounterKey: Counter] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let metricsFactory: any MetricsFactory
+
+    /// Counts exported through `metricsFactory`: by default the backend the process bootstrapped.
+    public init(metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.metricsFactory = metricsFactory
+    }
 
     /// Adds `count` to `kind`, labelled with the sink or queue it concerns.
     func add(_ count: Int, _ kind: Kind, sink: String? = nil, queue: String? = nil) {
         guard count > 0 else { return }
-        totals.withLock { $0[kind, default: 0] += count }
+        let key = CounterKey(kind: kind, sink: sink, queue: queue)
+        let counter = state.withLock { state in
+            state.totals[kind, default: 0] += count
+            if let counter = state.counters[key] {
+                return counter
+            }
+            let counter = makeCounter(key)
+            state.counters[key] = counter
+            return counter
+        }
+        counter.increment(by: count)
+    }
+
+    private func makeCounter(_ key: CounterKey) -> Counter {
         var dimensions: [(String, String)] = []
-        if let sink { dimensions.append(("sink", sink)) }
-        if let queue { dimensions.append(("queue", queue)) }
-        Counter(label: "beacon_worker_\(kind.rawValue)_total", dimensions: dimensions).increment(by: count)
+        if let sink = key.sink { dimensions.append(("sink", sink)) }
+        if let queue = key.queue { dimensions.append(("queue", queue)) }
+        return Counter(label: "beacon_worker_\(key.kind.rawValue)_total", dimensions: dimensions, factory: metricsFactory)
     }
 
     /// The totals so far.
-    public var snapshot: [Kind: Int] { totals.withLock { $0 } }
+    public var snapshot: [Kind: Int] { state.withLock { $0.totals } }
 
     /// `received=… written=… duplicates=… poison=… retried=… dead_lettered=… unconfirmed=…`.
     public var summary: String {
