@@ -208,10 +208,9 @@ import Testing
         }
         // What a kill -9 in the middle of a write leaves: the begin record, and part of the lines.
         let path = directory + "/app.log"
-        let size = try #require(FileSystem.status(path)).size
-        let inode = try #require(FileSystem.status(path)).inode
+        let status = try RawFile(appendingTo: path).status()
         let journal = try SinkJournal(directory: directory + "/.worker", name: "app.log", dedupe: .init(), clock: clock.function)
-        try journal.begin(inode: inode, offset: size)
+        try journal.begin(inode: status.inode, offset: status.size)
         try RawFile(appendingTo: path).write(Array("half a li".utf8))
 
         let reopened = try sink(.none)

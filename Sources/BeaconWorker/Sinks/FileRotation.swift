@@ -26,15 +26,15 @@ struct FileRotation {
 
     private var schedule: Schedule
 
-    /// `modified` is the live file's modification time and `now` the time, both in seconds since 1970.
-    init(_ rotation: FileSinkConfiguration.Rotation, path: String, modified: Int64, now: Int64) {
+    /// The rotation of the live file, already open, whose status is `file`.
+    init(_ rotation: FileSinkConfiguration.Rotation, file: FileStatus) {
         // Never roll over anything other than a regular file (Python's bpo-45401), e.g. /dev/stdout.
-        let isRegular = FileSystem.status(path)?.isRegular ?? true
         switch rotation {
-        case .size(let maxBytes, let backupCount) where isRegular && maxBytes > 0 && backupCount > 0:
+        case .size(let maxBytes, let backupCount) where file.isRegular && maxBytes > 0 && backupCount > 0:
             schedule = .size(maxBytes: maxBytes, backupCount: backupCount)
-        case .timed(let timed) where isRegular:
-            schedule = .timed(TimedSchedule(timed, start: FileSystem.exists(path) ? modified : now))
+        case .timed(let timed) where file.isRegular:
+            // Python starts from the file's modification time (that of a file just made is now).
+            schedule = .timed(TimedSchedule(timed, start: file.modified))
         default:
             schedule = .never
         }

@@ -60,7 +60,7 @@ final class FileSink: Sink {
             }
             size = status.size
             inode = status.inode
-            rotation = FileRotation(configuration.rotation, path: path, modified: status.modified, now: clock() / 1000)
+            rotation = FileRotation(configuration.rotation, file: status)
         } catch {
             throw SinkError(.fileWrite, sink: name, error.description)
         }

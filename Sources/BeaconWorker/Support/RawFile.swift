@@ -44,11 +44,11 @@ struct RawFile: ~Copyable {
         guard fdatasync(descriptor) == 0 else { throw SystemError("fdatasync", path) }
     }
 
-    /// The file's size and inode, from `fstat(2)`.
-    func status() throws(SystemError) -> (size: Int64, inode: UInt64, modified: Int64) {
+    /// The open file's status, from `fstat(2)`.
+    func status() throws(SystemError) -> FileStatus {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw SystemError("fstat", path) }
-        return (Int64(info.st_size), UInt64(info.st_ino), Int64(info.st_mtim.tv_sec))
+        return FileStatus(info)
     }
 
     /// Cuts the file to `size` bytes.
@@ -57,16 +57,26 @@ struct RawFile: ~Copyable {
     }
 }
 
+/// What the sinks need of `fstat(2)`.
+struct FileStatus {
+    var size: Int64
+    let inode: UInt64
+    /// The modification time, in seconds since 1970.
+    let modified: Int64
+    /// False for a device, a pipe or a socket (`/dev/stdout`).
+    let isRegular: Bool
+
+    init(_ info: stat) {
+        size = Int64(info.st_size)
+        inode = UInt64(info.st_ino)
+        modified = Int64(info.st_mtim.tv_sec)
+        isRegular = (info.st_mode & S_IFMT) == S_IFREG
+    }
+}
+
 /// Small file-system operations the sinks need, as throwing calls.
 enum FileSystem {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-    /// `stat(2)`, or nil when there is no such file.
-    static func status(_ path: String) -> (size: Int64, inode: UInt64, modified: Int64, isRegular: Bool)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (Int64(info.st_size), UInt64(info.st_ino), Int64(info.st_mtim.tv_sec), (info.st_mode & S_IFMT) == S_IFREG)
-    }
 
     static func rename(_ source: String, to destination: String) throws(SystemError) {
         guard Glibc.rename(source, destination) == 0 else { throw SystemError("rename", "\(source) to \(destination)") }
