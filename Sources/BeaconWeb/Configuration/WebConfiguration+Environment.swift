@@ -42,43 +42,28 @@ extension WebConfiguration {
             }
         }
         if let (exchange, setting) = variable("BEACON_EXCHANGE") {
-            guard Self.isExchangeName(exchange) else {
-                throw ConfigurationError(
-                    .invalidValue,
-                    setting: setting,
-                    "'\(LogText.escaped(exchange))' is not an exchange name (letters, digits, -, _, ., :)"
-                )
+            self.exchange = try Self.parse(exchange, setting: setting, expecting: "an exchange name (letters, digits, -, _, ., :)") {
+                Self.isExchangeName($0) ? $0 : nil
             }
-            self.exchange = exchange
         }
         if let (host, setting) = value(flag: flags.host, flagName: "--host", variable: "BEACON_HOST") {
-            guard !host.contains(where: \.isWhitespace) else {
-                throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(host))' is not a host name or address")
+            self.host = try Self.parse(host, setting: setting, expecting: "a host name or address") {
+                $0.contains(where: \.isWhitespace) ? nil : $0
             }
-            self.host = host
         }
         if let (port, setting) = value(flag: flags.port, flagName: "--port", variable: "BEACON_PORT") {
-            guard let number = Int(port), (0...65535).contains(number) else {
-                throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(port))' is not a port number (0-65535)")
+            self.port = try Self.parse(port, setting: setting, expecting: "a port number (0-65535)") {
+                Int($0).flatMap { (0...65535).contains($0) ? $0 : nil }
             }
-            self.port = number
         }
         if let (service, setting) = variable("BEACON_SERVICE") {
-            guard Event.isValidServiceName(service) else {
-                throw ConfigurationError(
-                    .invalidValue,
-                    setting: setting,
-                    "'\(LogText.escaped(service))' is not a service name (letters, digits, - and _, at most 64)"
-                )
+            self.service = try Self.parse(service, setting: setting, expecting: "a service name (letters, digits, - and _, at most 64)") {
+                Event.isValidServiceName($0) ? $0 : nil
             }
-            self.service = service
         }
         if let (level, setting) = variable("BEACON_EVENT_LEVEL") {
-            guard let parsed = Event.Level(name: level) else {
-                let names = Event.Level.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(level))' is not a level (\(names))")
-            }
-            eventLevel = parsed
+            let names = Event.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            eventLevel = try Self.parse(level, setting: setting, expecting: "a level (\(names))") { Event.Level(name: $0) }
         }
         if let (directory, _) = variable("BEACON_SPOOL_DIR") {
             spoolDirectory = directory
@@ -100,11 +85,25 @@ extension WebConfiguration {
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case.
     static func boolean(_ text: String, setting: String) throws(ConfigurationError) -> Bool {
-        switch text.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default:
-            throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(text))' is not a boolean (true/false, on/off, 1/0)")
+        try parse(text, setting: setting, expecting: "a boolean (true/false, on/off, 1/0)") { text in
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": true
+            case "0", "false", "no", "off": false
+            default: nil
+            }
         }
+    }
+
+    /// The value `read` finds in `text`, or an error for `setting` saying that `text` is not what was `expecting`.
+    static func parse<Value>(
+        _ text: String,
+        setting: String,
+        expecting expected: String,
+        _ read: (String) -> Value?
+    ) throws(ConfigurationError) -> Value {
+        guard let value = read(text) else {
+            throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(text))' is not \(expected)")
+        }
+        return value
     }
 }

@@ -23,19 +23,13 @@ public final class RequestMetrics: Sendable {
     }
 
     private let instruments = Mutex<[Key: Instruments]>([:])
-    private let subscription = Mutex<Subscription?>(nil)
 
-    /// Records `app`'s requests from now on, through the swift-metrics backend the process bootstrapped.
+    /// Records `app`'s requests from now on, through the swift-metrics backend the process bootstrapped, for as long as
+    /// this object lives: its receiver is bound to it and disconnects itself once it is deallocated.
     public init(app: BeaconApp) {
-        let subscription = app.signals.requestFinished.connect(from: app.sender) { [weak self] finished in
-            self?.record(finished)
+        app.signals.requestFinished.connect(from: app.sender, owner: self) { metrics, finished in
+            metrics.record(finished)
         }
-        self.subscription.withLock { $0 = subscription }
-    }
-
-    /// Stops recording.
-    public func cancel() {
-        subscription.withLock { $0?.cancel() }
     }
 
     private func record(_ finished: RequestFinished) {
