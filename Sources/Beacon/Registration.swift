@@ -53,8 +53,8 @@ struct Registration: Sendable {
         return nil
     }
 
-    /// Whether a send from `sender` reaches this registration.
-    func isReached(by sender: Sender?) -> Bool {
-        self.sender == nil || self.sender == sender.map(SenderMatch.init)
+    /// Whether a send from the sender matched by `sender` (nil for no sender) reaches this registration.
+    func isReached(by sender: SenderMatch?) -> Bool {
+        self.sender == nil || self.sender == sender
     }
 }

@@ -115,7 +115,8 @@ struct Registry {
 
     /// The receivers a send from `sender` would reach, in the order it would run them.
     func receivers(reachedBy sender: Sender?) -> [any RegisteredReceiver] {
-        DispatchPlan.receivers(of: registrations.filter { $0.isReached(by: sender) })
+        let match = sender.map(SenderMatch.init)
+        return DispatchPlan.receivers(of: registrations.filter { $0.isReached(by: match) })
     }
 
     /// Hands over what is left to do after the lock.

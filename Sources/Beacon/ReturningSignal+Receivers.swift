@@ -4,8 +4,11 @@ extension ReturningSignal {
     /// payload. Blinker's `has_receivers_for`, without its stale answers after a sender-specific disconnect.
     public func hasReceivers(for sender: Sender? = nil) -> Bool {
         let liveness = published.withBorrowedSnapshot { snapshot in
-            let receivers = snapshot.lists[snapshot.listIndex(for: sender)].all
-            return (hasLive: receivers.contains { $0.isAlive }, hasDead: receivers.contains { !$0.isAlive })
+            var liveness = (hasLive: false, hasDead: false)
+            for receiver in snapshot.lists[snapshot.listIndex(for: sender)].all {
+                if receiver.isAlive { liveness.hasLive = true } else { liveness.hasDead = true }
+            }
+            return liveness
         }
         if liveness?.hasDead == true {
             removeDeadConnections()

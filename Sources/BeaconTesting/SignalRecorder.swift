@@ -19,6 +19,8 @@ public final class SignalRecorder: Sendable {
         /// The signal's name, Flask's: `request-started`, `request-finished`, …
         public let name: String
         public let payload: any Sendable
+        /// Which signal it was, by identity (names are optional).
+        let signal: ObjectIdentifier
     }
 
     private let state = Mutex<[Record]>([])
@@ -45,8 +47,9 @@ public final class SignalRecorder: Sendable {
 
     private func record<Payload: Sendable>(_ signal: Signal<Payload>) -> Subscription {
         let name = signal.name ?? "\(signal)"
+        let identity = ObjectIdentifier(signal)
         return signal.connect { [weak self] payload in
-            self?.state.withLock { $0.append(Record(name: name, payload: payload)) }
+            self?.state.withLock { $0.append(Record(name: name, payload: payload, signal: identity)) }
         }
     }
 
@@ -63,7 +66,7 @@ public final class SignalRecorder: Sendable {
 
     /// The payloads recorded for `signal`, in sending order.
     public func payloads<Payload: Sendable>(of signal: Signal<Payload>) -> [Payload] {
-        records.compactMap { $0.name == signal.name ? $0.payload as? Payload : nil }
+        records.compactMap { $0.signal == ObjectIdentifier(signal) ? $0.payload as? Payload : nil }
     }
 
     /// The names recorded once `name` has been recorded `count` times (or `timeout` has passed): the request signals
