@@ -14,51 +14,10 @@ import uuid
 
 import pika
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "proof"))
+from proofkit import box_jiffies, cpu_seconds, wait_quiet  # noqa: E402
+
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads), from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def box_busy() -> tuple[float, float]:
-    """(busy jiffies, total jiffies) of the whole box, from /proc/stat."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def wait_quiet(max_busy: float = 0.3, max_wait: float = 150.0) -> float:
-    """Waits for a 2-second window with fewer than max_busy cores busy; returns the busy cores seen last."""
-    cores = os.cpu_count() or 1
-    deadline = time.monotonic() + max_wait
-    while True:
-        b0, t0 = box_busy()
-        time.sleep(2)
-        b1, t1 = box_busy()
-        busy = cores * (b1 - b0) / max(1, t1 - t0)
-        if busy < max_busy or time.monotonic() > deadline:
-            return round(busy, 2)
-
-
-def broker_pid(node: str) -> int:
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as f:
-                environment = f.read().split(b"\0")
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                command = f.read()
-        except OSError:
-            continue
-        if b"beam.smp" in command and f"RABBITMQ_NODENAME={node}".encode() in environment:
-            return int(name)
-    raise SystemExit(f"no beam.smp for {node}")
 
 
 class LineWatcher:
@@ -127,7 +86,7 @@ def fill(url: str, queue: str, bodies: list[bytes]) -> None:
 
 def measure(command: list[str], log_path: str, n: int, broker: int, environment: dict) -> dict:
     watcher = LineWatcher(log_path)
-    busy0 = box_busy()
+    busy0 = box_jiffies()
     broker0 = cpu_seconds(broker)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(log_path + ".stderr", "w"), env=environment)
     started = time.monotonic()
@@ -147,7 +106,7 @@ def measure(command: list[str], log_path: str, n: int, broker: int, environment:
         time.sleep(0.005)
     worker_cpu = cpu_seconds(process.pid)
     broker_cpu = cpu_seconds(broker) - broker0
-    busy1 = box_busy()
+    busy1 = box_jiffies()
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=120)
     elapsed = last - first
@@ -167,7 +126,7 @@ def measure(command: list[str], log_path: str, n: int, broker: int, environment:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--amqp-url", required=True)
-    parser.add_argument("--node", required=True)
+    parser.add_argument("--broker-pid-file", required=True, help="the pid file scripts/rabbitmq-node writes")
     parser.add_argument("--worker", required=True)
     parser.add_argument("--config", required=True)
     parser.add_argument("--fsync", default="batch")
@@ -178,7 +137,8 @@ def main() -> None:
     args = parser.parse_args()
     n = args.events
     environment = dict(os.environ, AMQP_URL=args.amqp_url, SMTP_URL="smtp://127.0.0.1:9")
-    broker = broker_pid(args.node)
+    with open(args.broker_pid_file) as f:
+        broker = int(f.read().strip())
 
     config = args.config
     if args.fsync != "batch":
@@ -210,7 +170,7 @@ def main() -> None:
                 command = [sys.executable, os.path.join(args.peer, "worker.py"), "--amqp-url", args.amqp_url,
                            "--log-dir", logs, "--no-mail", "--stats-file", os.path.join(logs, "stats.json")]
                 log_path = os.path.join(logs, "peer.log")
-            quiet = wait_quiet()
+            quiet = wait_quiet(max_busy=0.3, max_wait=150, window=2)
             result = measure(command, log_path, n, broker, environment)
             result.update(run=run, side=side, busy_before=quiet)
             if side == "peer":

@@ -34,12 +34,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from proofkit import (ROOT, SCRIPTS, Broker, Load, Processes, Smtp, Web, Worker, binaries, build, cpu_seconds,  # noqa: E402
-                      free_ports, log, peak_rss_mb, port_open, stop_process, wait_until, worker_config)
+from proofkit import (ROOT, SCRIPTS, Broker, Load, Processes, Smtp, Web, Worker, binaries, box_jiffies,  # noqa: E402
+                      build, cpu_seconds, free_ports, log, peak_rss_mb, port_open, stop_process, wait_until,
+                      worker_config)
+from proofkit import wait_quiet as proofkit_wait_quiet  # noqa: E402
 
 PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peer"))
 QUIET_BUSY = float(os.environ.get("QUIET_BUSY", "0.5"))
@@ -49,26 +50,8 @@ PEER_PYTHON = os.environ.get("PEER_PYTHON", "python3")
 
 # ----------------------------------------------------------------------------------------------- machine
 
-def box_jiffies() -> tuple[int, int]:
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-def busy_cores(seconds: float = 1.0) -> float:
-    b0, t0 = box_jiffies()
-    time.sleep(seconds)
-    b1, t1 = box_jiffies()
-    return round((os.cpu_count() or 1) * (b1 - b0) / max(1, t1 - t0), 2)
-
-
 def wait_quiet() -> float:
-    deadline = time.monotonic() + QUIET_WAIT
-    while True:
-        busy = busy_cores()
-        if busy < QUIET_BUSY or time.monotonic() > deadline:
-            return busy
+    return proofkit_wait_quiet(QUIET_BUSY, QUIET_WAIT)
 
 
 def loadavg() -> str:
@@ -292,7 +275,7 @@ class Bench:
         d.mkdir()
         before = loadavg()
         text = subprocess.run([PEER_PYTHON, str(SCRIPTS / "bench-worker.py"), "--amqp-url", self.broker.url(),
-                               "--node", self.broker.node, "--worker", str(self.bin / "worker"),
+                               "--broker-pid-file", str(self.broker.dir / "pid"), "--worker", str(self.bin / "worker"),
                                "--config", str(ROOT / "worker" / "worker.yaml"), "--peer", str(PEER),
                                "--runs", str(self.args.runs), "--events", str(self.args.worker_events), "--out", str(d)],
                               capture_output=True, text=True, cwd=ROOT)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from amqp_lite import Publisher  # noqa: E402
-from proofkit import (ROOT, Broker, Load, Processes, Smtp, Web, Worker, binaries, build, count_lines_with, log,  # noqa: E402
+from proofkit import (ROOT, Broker, Load, Processes, Smtp, Web, Worker, binaries, build, count_lines_with,  # noqa: E402
                       mail_summary, request_lines, wait_until, worker_config)
 
 CHAOS_CONFIG = [

@@ -77,7 +77,34 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def box_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole box so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def busy_cores(seconds: float = 1.0) -> float:
+    """How many cores were busy, on average, over the next `seconds` (whoever kept them busy)."""
+    b0, t0 = box_jiffies()
+    time.sleep(seconds)
+    b1, t1 = box_jiffies()
+    return round((os.cpu_count() or 1) * (b1 - b0) / max(1, t1 - t0), 2)
+
+
+def wait_quiet(max_busy: float, max_wait: float, window: float = 1.0) -> float:
+    """Waits until fewer than `max_busy` cores are busy over a `window`, for at most `max_wait` seconds: the box is
+    shared, and a measurement should start on a quiet one. Returns the busy cores seen last."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        busy = busy_cores(window)
+        if busy < max_busy or time.monotonic() > deadline:
+            return busy
+
+
 def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads) so far; 0 once it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
