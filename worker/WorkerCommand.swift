@@ -15,6 +15,25 @@ struct WorkerCommand: AsyncParsableCommand {
         subcommands: [RunCommand.self, TailCommand.self, DeadCommand.self, TopologyCommand.self],
         defaultSubcommand: RunCommand.self
     )
+
+    /// Parses and runs; a bad flag, like a bad setting, is one line on standard error and exit status 2 (ArgumentParser
+    /// alone would print the usage and exit with 64). `--help` and the commands' own exit codes pass through.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure, !(error is ExitCode) else { exit(withError: error) }
+            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("worker: error: \(message)\n".utf8))
+            Foundation.exit(2)
+        }
+    }
 }
 
 /// The options every command shares.

@@ -98,6 +98,7 @@ import Testing
     @Test(arguments: [
         ("broker:\n  prefetch: lots\n", "broker.prefetch", 2, "not a whole number"),
         ("broker:\n  queue_type: mirrored\n", "broker.queue_type", 2, "not one of: classic, quorum"),
+        ("broker:\n  exchange: \"my events\"\n", "broker.exchange", 2, "not an exchange name"),
         ("broker:\n  url: http://example.com\n", "broker.url", 2, "amqp"),
         ("dedupe:\n  window: soon\n", "dedupe.window", 2, "not a duration"),
         ("queues:\n  worker.files:\n    bindings: [\"a..b\"]\n    sinks: [app.log]\n", "queues.worker.files.bindings.[0]", 3, "topic pattern"),

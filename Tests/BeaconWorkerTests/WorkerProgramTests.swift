@@ -29,6 +29,24 @@ import Testing
         let badEnvironment = try await WorkerProcess.run(["dead", "list"], environment: ["MAIL_TO": "ops@localhost, <evil>"])
         #expect(badEnvironment.status == 2)
         #expect(badEnvironment.output.hasPrefix("worker: MAIL_TO: "))
+
+        let badExchange = try await WorkerProcess.run(["topology"], environment: ["BEACON_EXCHANGE": "bad name"])
+        #expect(badExchange.status == 2)
+        #expect(badExchange.output == "worker: BEACON_EXCHANGE: 'bad name' is not an exchange name (letters, digits, -, _, ., :)\n")
+    }
+
+    @Test func aBadFlagIsOneLineAndExitCode2LikeABadSetting() async throws {
+        let badValue = try await WorkerProcess.run(["run", "--prefetch", "lots"])
+        #expect(badValue.status == 2)
+        #expect(badValue.output == "worker: error: The value 'lots' is invalid for '--prefetch <prefetch>'\n")
+
+        let unknown = try await WorkerProcess.run(["dead", "list", "--bogus"])
+        #expect(unknown.status == 2)
+        #expect(unknown.output.split(separator: "\n").count == 1)
+
+        let help = try await WorkerProcess.run(["--help"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("USAGE: worker"))
     }
 
     @Test func sigtermFinishesWhatIsInHandAndExitsZero() async throws {

@@ -44,6 +44,14 @@ public struct AMQPExchange: Sendable, Hashable {
         self.internal = `internal`
         self.arguments = arguments
     }
+
+    /// Whether `name` is an exchange name AMQP 0-9-1 allows: up to 255 bytes of letters, digits, `-`, `_`, `.` and `:`.
+    /// (The empty name is the default exchange, which cannot be declared.) Check names from settings with it: a broker
+    /// answers a bad one only when it is declared, by closing the channel.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
+    }
 }
 
 /// A queue to declare. The typed options of the initializer become the usual `x-` arguments.

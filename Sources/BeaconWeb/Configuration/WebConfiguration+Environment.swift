@@ -43,7 +43,7 @@ extension WebConfiguration {
         }
         if let (exchange, setting) = variable("BEACON_EXCHANGE") {
             self.exchange = try Self.parse(exchange, setting: setting, expecting: "an exchange name (letters, digits, -, _, ., :)") {
-                Self.isExchangeName($0) ? $0 : nil
+                AMQPExchange.isValidName($0) ? $0 : nil
             }
         }
         if let (host, setting) = value(flag: flags.host, flagName: "--host", variable: "BEACON_HOST") {
@@ -76,11 +76,6 @@ extension WebConfiguration {
         } else if let (events, setting) = variable("BEACON_EVENTS") {
             eventsEnabled = try Self.boolean(events, setting: setting)
         }
-    }
-
-    /// AMQP's rule for exchange names: up to 255 letters, digits, `-`, `_`, `.` and `:`.
-    static func isExchangeName(_ name: String) -> Bool {
-        name.utf8.count <= 255 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) }
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case.

@@ -60,7 +60,10 @@ extension WorkerConfiguration {
             try Self.checkAMQPURL(url, key: "AMQP_URL", location: nil)
             broker.url = url
         }
-        if let exchange = value("BEACON_EXCHANGE") { broker.exchange = exchange }
+        if let exchange = value("BEACON_EXCHANGE") {
+            try Self.checkExchange(exchange, key: "BEACON_EXCHANGE", location: nil)
+            broker.exchange = exchange
+        }
         if let directory = value("BEACON_LOG_DIR") { logDirectory = directory }
         let smtpURL = value("SMTP_URL")
         if let smtpURL { try Self.checkSMTPURL(smtpURL, key: "SMTP_URL", location: nil) }
@@ -104,6 +107,17 @@ extension WorkerConfiguration {
         } catch {
             // AMQPError never shows the password.
             throw ConfigurationError(.invalidValue, key: key, location: location, error.message)
+        }
+    }
+
+    static func checkExchange(_ name: String, key: String, location: String?) throws(ConfigurationError) {
+        guard AMQPExchange.isValidName(name) else {
+            throw ConfigurationError(
+                .invalidValue,
+                key: key,
+                location: location,
+                "'\(LogText.escaped(name))' is not an exchange name (letters, digits, -, _, ., :)"
+            )
         }
     }
 

@@ -80,7 +80,9 @@ extension WorkerConfiguration {
             case "url":
                 broker.url = try value.string()
                 try checkAMQPURL(broker.url, key: value.key, location: value.location)
-            case "exchange": broker.exchange = try nonEmpty(value)
+            case "exchange":
+                broker.exchange = try value.string()
+                try checkExchange(broker.exchange, key: value.key, location: value.location)
             case "queue_type": broker.queueType = try value.choice(Dictionary(uniqueKeysWithValues: QueueType.allCases.map { ($0.rawValue, $0) }))
             case "prefetch": broker.prefetch = try value.integer(in: 1...65_535)
             case "max_message_bytes":
