@@ -190,6 +190,11 @@ import Testing
             ("text/html;q=0.5, application/json", .json),
             ("application/json;q=0.1, text/*", .html),
             ("image/png", .json),
+            // Malformed headers anyone can send: a format, never a crash.
+            (";", .json),
+            ("text/html,;", .html),
+            (",,;;,", .json),
+            ("text/html;q=abc", .html),
         ] as [(String?, ErrorFormat)]
     )
     func format(accept: String?, expected: ErrorFormat) {

@@ -91,6 +91,21 @@ import Testing
         await broker.close()
     }
 
+    @Test func aNewerSchemaOrAnOversizedMessageIsReplayableMalformedOnesAreNot() {
+        #expect(DeadLetterHeaders.isPoison(["x-beacon-reason": "invalid_json"]))
+        #expect(DeadLetterHeaders.isPoison(["x-beacon-reason": "missing_field"]))
+        #expect(!DeadLetterHeaders.isPoison(["x-beacon-reason": "unsupported_schema"]), "an upgraded worker reads it")
+        #expect(!DeadLetterHeaders.isPoison(["x-beacon-reason": "too_large"]), "a larger max_message_bytes reads it")
+        #expect(!DeadLetterHeaders.isPoison(["x-beacon-reason": "smtp_unavailable"]))
+    }
+
+    @Test func anAttemptsHeaderOutOfRangeCountsAsTheLastTry() {
+        #expect(DeadLetterHeaders.failedAttempts([:], limit: 4) == 0)
+        #expect(DeadLetterHeaders.failedAttempts(["x-beacon-attempts": 2], limit: 4) == 2)
+        #expect(DeadLetterHeaders.failedAttempts(["x-beacon-attempts": -1], limit: 4) == 4, "anyone can publish this header")
+        #expect(DeadLetterHeaders.failedAttempts(["x-beacon-attempts": .int64(.max)], limit: 4) == 4)
+    }
+
     @Test func tailShowsMatchingEventsAndLeavesNothingBehind() async throws {
         let world = try TestWorld()
         let broker = try await TestBroker.connect()

@@ -16,7 +16,8 @@ public enum ErrorFormat: Sendable, Hashable {
         var html = Preference()
         var json = Preference()
         for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";")
+            // Not `split`: it drops empty pieces, and a range of only semicolons (`Accept: ;`) would leave none.
+            let parts = range.split(separator: ";", omittingEmptySubsequences: false)
             let mediaType = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
             let quality = parts.dropFirst().lazy.compactMap(Self.quality(ofParameter:)).first ?? 1
             switch mediaType {

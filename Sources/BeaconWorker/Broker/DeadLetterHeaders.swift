@@ -28,19 +28,25 @@ enum DeadLetterHeaders {
         delivery.properties.headers[routingKey]?.stringValue ?? delivery.routingKey
     }
 
-    /// How many times the sinks have failed this message already.
-    static func failedAttempts(of delivery: AMQPDelivery) -> Int {
-        delivery.properties.headers[attempts]?.intValue ?? 0
+    /// How many times the sinks have failed this message already: the worker's own count, but a header anyone who
+    /// publishes can set, so a value that is negative or beyond `limit` (the queue's tries) counts as `limit`.
+    static func failedAttempts(_ headers: AMQPTable, limit: Int) -> Int {
+        guard let count = headers[attempts]?.intValue else { return 0 }
+        return (0...limit).contains(count) ? count : limit
     }
 
-    /// True when the message is poison (it cannot become an event): replaying it would only bring it back.
+    /// True when the message is malformed for good (no worker can make an event of it): replaying it would only bring
+    /// it back. A message of a newer schema version (`unsupported_schema`) or over the size limit (`too_large`) is
+    /// poison to this worker but not for good: once the worker is upgraded or its `max_message_bytes` raised,
+    /// `worker dead replay` sends it back, so that a new schema version never loses events (DESIGN.md: "version it,
+    /// never break it silently").
     static func isPoison(_ headers: AMQPTable) -> Bool {
         guard let reason = headers[reason]?.stringValue else { return false }
         return poisonReasons.contains(reason)
     }
 
     private static let poisonReasons: Set<String> = [
-        EventDecodingError.Code.invalidUTF8, .invalidJSON, .unsupportedSchema, .missingField, .invalidField, .tooLarge,
+        EventDecodingError.Code.invalidUTF8, .invalidJSON, .missingField, .invalidField,
     ].reduce(into: []) { $0.insert($1.description) }
 
     /// Headers without the worker's retry state, for a message sent back to its queue.

@@ -42,7 +42,7 @@ struct DeliverySettler: Sendable {
                 let headers = reasonHeaders(delivery, reason: error.code.description, error: error.message)
                 add(message(to: deadLetterQueue, body: delivery.body, delivery, headers: headers), for: index, as: .poison)
             case .failed(let failure):
-                let attempts = DeadLetterHeaders.failedAttempts(of: delivery) + 1
+                let attempts = DeadLetterHeaders.failedAttempts(delivery.properties.headers, limit: queue.maxAttempts) + 1
                 var headers = reasonHeaders(delivery, reason: failure.code.description, error: failure.message)
                 headers[DeadLetterHeaders.attempts] = .int64(Int64(attempts))
                 headers[DeadLetterHeaders.sink] = .string(failure.sink)
