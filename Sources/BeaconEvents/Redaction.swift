@@ -32,9 +32,10 @@ public struct Redaction: Sendable, Hashable {
         self.secretWords = Self.defaultSecretWords + secretWords.map { $0.lowercased() }
     }
 
-    /// True when the values of header `name` must not travel.
+    /// True when the values of header `name` must not travel: one of ``headerNames``, or a name with a secret word in
+    /// it (`X-Access-Token`, `X-Session-Id`, …).
     public func isSecretHeader(_ name: some StringProtocol) -> Bool {
-        headerNames.contains(name.lowercased())
+        headerNames.contains(name.lowercased()) || isSecretName(name)
     }
 
     /// True when a query parameter or field called `name` holds a secret (`password`, `access_token`, …).
@@ -60,15 +61,18 @@ public struct Redaction: Sendable, Hashable {
     }
 
     /// A URL with the password in its user info replaced: `amqp://beacon:[REDACTED]@host:5672/`.
+    ///
+    /// The user info is taken to end at the URL's *last* `@`, wherever it is: a password with an unencoded `/`, `?` or
+    /// `#` (a malformed URL, the very kind that ends up in an error message) is hidden too, at the price of hiding a
+    /// little more than the password when a path or query holds an `@`. Without `://`, everything before the last `@`
+    /// is hidden.
     public func redactingPassword(inURL url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        let afterScheme = url[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
-        let keptBefore: Substring = url[...colon]
-        let keptAfter: Substring = url[at...]
-        return keptBefore + Self.placeholder + keptAfter
+        guard let at = url.lastIndex(of: "@") else { return url }
+        guard let schemeEnd = url.firstRange(of: "://"), schemeEnd.upperBound <= at else {
+            return Self.placeholder + url[at...]
+        }
+        guard let colon = url[schemeEnd.upperBound..<at].firstIndex(of: ":") else { return url }
+        return url[...colon] + Self.placeholder + url[at...]
     }
 
     private static func percentDecoded(_ text: Substring) -> String {

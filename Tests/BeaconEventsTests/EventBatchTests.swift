@@ -92,6 +92,12 @@ import Testing
         )
         #expect(redaction.redactingPassword(inURL: "amqp://rabbit:5672/") == "amqp://rabbit:5672/")
         #expect(redaction.redactingPassword(inURL: "smtp://user@mail:25") == "smtp://user@mail:25")
-        #expect(redaction.redactingPassword(inURL: "https://a:b@c/d?e=@f") == "https://a:[REDACTED]@c/d?e=@f")
+        // A password with an unencoded '/', '?' or '#' is hidden too: the user info ends at the last '@', which may hide
+        // more than the password when a path or query holds an '@' (the safe side).
+        #expect(redaction.redactingPassword(inURL: "amqp://beacon:ab/cd@rabbit/") == "amqp://beacon:[REDACTED]@rabbit/")
+        #expect(redaction.redactingPassword(inURL: "smtp://ops:p?w#d@mail:25") == "smtp://ops:[REDACTED]@mail:25")
+        #expect(redaction.redactingPassword(inURL: "https://a:b@c/d?e=@f") == "https://a:[REDACTED]@f")
+        #expect(redaction.redactingPassword(inURL: "amqp:/u:pw@h") == "[REDACTED]@h", "no '://': all before the '@'")
+        #expect(!redaction.redactingPassword(inURL: "amqp://u:hunter2@h/v@x?y").contains("hunter2"))
     }
 }

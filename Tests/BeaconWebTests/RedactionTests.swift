@@ -3,6 +3,7 @@ import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -17,6 +18,9 @@ import Testing
         .cookie: "session=s3cr3t-cookie",
         .setCookie: "id=s3cr3t-set-cookie",
         .accept: "application/json",
+        HTTPField.Name("X-Access-Token")!: "s3cr3t-access",
+        HTTPField.Name("X-Session-Id")!: "s3cr3t-session",
+        .referer: "https://example.com/reset?user=ann&token=s3cr3t-referer",
     ]
 
     @Test func secretsStayOutOfEventsAndLogs() async throws {
@@ -38,11 +42,30 @@ import Testing
         #expect(error.metadata["header.cookie"] == "[REDACTED]")
         #expect(error.metadata["header.set-cookie"] == "[REDACTED]")
         #expect(error.metadata["header.accept"] == "application/json", "other headers travel")
+        #expect(error.metadata["header.x-access-token"] == "[REDACTED]", "a header named like a secret")
+        #expect(error.metadata["header.x-session-id"] == "[REDACTED]")
+        #expect(error.metadata["header.referer"] == "https://example.com/reset?user=ann&token=[REDACTED]")
         #expect(events.contains { $0.request?.path == "/hello?client_secret=[REDACTED]&page=2" })
         for record in test.logs.records {
             #expect(!record.message.contains("s3cr3t"), "\(record.message)")
         }
         #expect(test.logs.records.contains { $0.message.hasPrefix("GET /hello?client_secret=[REDACTED]&page=2 200 ") })
+    }
+
+    @Test func aLogLineDoesNotShowSecretMetadata() {
+        let handler = LineLogHandler(label: "web", fileDescriptor: -1)
+        let record = LogEvent(
+            level: .info,
+            message: "login",
+            metadata: ["user": "ann", "password": "s3cr3t", "api_token": "s3cr3t"],
+            source: nil,
+            file: #fileID,
+            function: #function,
+            line: #line
+        )
+        let line = String(decoding: handler.format(record), as: UTF8.self)
+        #expect(!line.contains("s3cr3t"), "\(line)")
+        #expect(line.contains("[api_token=[REDACTED] password=[REDACTED] user=ann]"), "\(line)")
     }
 
     @Test func aLogLineCannotBeForged() throws {

@@ -118,6 +118,12 @@ import Testing
         #expect(problem?.message.contains(message) == true, "\(String(describing: problem))")
     }
 
+    @Test func aValueWhereASectionBelongsIsQuotedWithoutItsPassword() {
+        let problem = error("broker: amqp://ops:hunter2@rabbit/\n")
+        #expect(problem?.message.contains("expected a mapping") == true, "\(String(describing: problem))")
+        #expect(problem?.description.contains("hunter2") == false, "\(String(describing: problem))")
+    }
+
     @Test func invalidYAMLIsReportedWithItsLine() {
         let problem = error("broker:\n  url: [unclosed\n  exchange: events\n")
         #expect(problem?.code == .invalidYAML)
@@ -169,6 +175,13 @@ import Testing
         #expect(problem?.location == nil)
         #expect(problem?.description.contains("hunter2") == false)
         #expect(error("", environment: ["SMTP_URL": "http://x"])?.key == "SMTP_URL")
+        // A password with an unencoded '/': not taken for a URL whose host is the user name, and not shown.
+        let slashed = error("", environment: ["SMTP_URL": "smtp://ops:hun/ter2@mail"])
+        #expect(slashed?.key == "SMTP_URL")
+        #expect(slashed?.description.contains("hun") == false, "\(String(describing: slashed))")
+        let amqpSlashed = error("", environment: ["AMQP_URL": "amqp://ops:hun/ter2@rabbit/"])
+        #expect(amqpSlashed?.key == "AMQP_URL")
+        #expect(amqpSlashed?.description.contains("hun") == false, "\(String(describing: amqpSlashed))")
         #expect(error("", environment: ["MAIL_TO": "ops@localhost,not an address"])?.key == "MAIL_TO")
     }
 

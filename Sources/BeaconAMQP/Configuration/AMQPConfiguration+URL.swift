@@ -97,17 +97,14 @@ private struct URLParser {
 
     init(_ url: String) { self.url = url }
 
-    /// The URL with any password replaced, for error messages.
+    /// The URL with any password left out, for error messages. The user info is taken to end at the URL's last `@`,
+    /// so that a password with an unencoded `/`, `?` or `#` in it (a malformed URL) is left out too.
     var redacted: String {
         guard let schemeEnd = url.firstRange(of: "://") else { return "<not a URL>" }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@") else { return url }
-        let userInfo = authority[..<at]
+        guard let at = url.lastIndex(of: "@"), at >= schemeEnd.upperBound else { return url }
+        let userInfo = url[schemeEnd.upperBound..<at]
         let user = userInfo.firstIndex(of: ":").map { userInfo[..<$0] } ?? userInfo
-        let hostAndRest = url[authority.index(after: at)...]
-        return String(url[..<schemeEnd.upperBound]) + String(user) + "@" + String(hostAndRest)
+        return String(url[..<schemeEnd.upperBound]) + String(user) + String(url[at...])
     }
 
     func invalid(_ message: String) -> AMQPError {
@@ -123,6 +120,12 @@ private struct URLParser {
         case let scheme: throw invalid("unsupported scheme \(scheme): expected amqp or amqps")
         }
         var rest = url[schemeEnd.upperBound...]
+        if let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }), rest[authorityEnd...].contains("@") {
+            // Most likely a password with an unencoded delimiter; parsing on would quote pieces of it in the error.
+            throw invalid(
+                "an '@' after the host: percent-encode '/', '?' and '#' in the user and password (%2F, %3F, %23), and '@' in the vhost or query (%40)"
+            )
+        }
         if let fragment = rest.firstIndex(of: "#") { rest = rest[..<fragment] }
 
         var queryText: Substring = ""

@@ -71,11 +71,13 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     /// ``path`` with the values of secret query parameters (`password`, `token`, `secret`, …) replaced.
     public var redactedPath: String { redaction.redactingQuery(ofPath: path) }
 
-    /// The request headers with the values of secret ones (`Authorization`, `Cookie`, …) replaced.
+    /// The request headers with the values of secret ones (`Authorization`, `Cookie`, `X-Access-Token`, …) replaced,
+    /// and secret query parameters in the others' URLs (`Referer: https://h/reset?token=…`) too.
     public var redactedHeaders: [(name: String, value: String)] {
         headers.map { field in
             let name = field.name.canonicalName
-            return (name, redaction.isSecretHeader(name) ? Redaction.placeholder : field.value)
+            if redaction.isSecretHeader(name) { return (name, Redaction.placeholder) }
+            return (name, field.value.contains("?") ? redaction.redactingQuery(ofPath: field.value) : field.value)
         }
     }
 

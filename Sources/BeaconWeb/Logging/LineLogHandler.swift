@@ -85,7 +85,9 @@ public struct LineLogHandler: LogHandler {
                 if index > 0 { line.append(UInt8(ascii: " ")) }
                 LogText.appendEscaped(key, to: &line)
                 line.append(UInt8(ascii: "="))
-                LogText.appendEscaped(merged[key]!.description, to: &line)
+                // As the events do: a value under a secret-sounding key (`password`, `token`, …) is not written.
+                let value = Redaction.standard.isSecretName(key) ? Redaction.placeholder : merged[key]!.description
+                LogText.appendEscaped(value, to: &line)
             }
             line.append(UInt8(ascii: "]"))
         }

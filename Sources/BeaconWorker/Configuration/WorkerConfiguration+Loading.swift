@@ -153,6 +153,8 @@ struct URLParts {
         scheme = url[..<separator.lowerBound].lowercased()
         let rest = url[separator.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        // An '@' past the host: a password with an unencoded '/', '?' or '#', which would otherwise pass for the host.
+        guard !rest[authority.endIndex...].contains("@") else { return nil }
         let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? ""
         if hostAndPort.hasPrefix("[") {
             host = String(hostAndPort.prefix { $0 != "]" }.dropFirst())

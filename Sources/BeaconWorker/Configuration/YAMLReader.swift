@@ -1,3 +1,4 @@
+import BeaconEvents
 import Yams
 
 /// A node of `worker.yaml` with the dotted key that leads to it, so every error names its key and line.
@@ -130,9 +131,11 @@ struct YAMLReader {
         }
     }
 
+    /// What the node is, for an error; a value is quoted with any URL password hidden (`smtp: smtp://u:pw@host` where
+    /// a mapping belongs would otherwise print it) and control characters escaped.
     private var kindDescription: String {
         switch node {
-        case .scalar(let scalar): "\"\(scalar.string)\""
+        case .scalar(let scalar): "\"\(LogText.escaped(Redaction().redactingPassword(inURL: scalar.string)))\""
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
