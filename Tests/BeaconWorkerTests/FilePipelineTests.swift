@@ -33,8 +33,9 @@ import Testing
         let broker = try await TestBroker.connect()
         let worker = try await world.startWorker(world.configuration, broker: broker)
         let good = Fixtures.event("good one")
-        let goodInBatch = [Fixtures.event("batch line 1"), Fixtures.event("batch line 3")]
-        var batch = goodInBatch[0].jsonBytes() + Array("\n{\"schema\":1,\"id\":\"x\"}\n".utf8) + goodInBatch[1].jsonBytes()
+        let goodInBatch = [Fixtures.event("batch line 1"), Fixtures.event("batch line 4")]
+        // A blank line before the bad one: the line number in the headers counts it, as the error message does.
+        var batch = goodInBatch[0].jsonBytes() + Array("\n\n{\"schema\":1,\"id\":\"x\"}\n".utf8) + goodInBatch[1].jsonBytes()
         batch += Array("\n".utf8)
         try await broker.publish(body: Array("not json at all".utf8), contentType: "application/json", to: world)
         try await broker.publish(body: Array(#"{"schema":2,"id":"future"}"#.utf8), contentType: "application/json", to: world)
@@ -61,8 +62,8 @@ import Testing
         }
         #expect(dead[0].body == Array("not json at all".utf8), "the body is kept as it came")
         #expect(dead[4].body == Array(#"{"schema":1,"id":"x"}"#.utf8), "only the bad line of the batch is poison")
-        #expect(dead[4].properties.headers["x-beacon-line"]?.intValue == 2)
-        #expect(dead[4].properties.headers["x-beacon-error"]?.stringValue?.hasPrefix("line 2: ") == true)
+        #expect(dead[4].properties.headers["x-beacon-line"]?.intValue == 3)
+        #expect(dead[4].properties.headers["x-beacon-error"]?.stringValue?.hasPrefix("line 3: ") == true)
         #expect(worker.statistics.snapshot[.poison] == 5)
         await broker.close()
     }

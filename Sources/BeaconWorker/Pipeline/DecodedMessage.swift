@@ -8,7 +8,7 @@ import BeaconEvents
 struct DecodedMessage: Sendable {
     /// A line of an NDJSON batch that is not an event.
     struct PoisonLine: Sendable {
-        /// 1-based, counting the non-blank lines as ``EventBatch`` does.
+        /// The line's number in the body, 1-based, blank lines counted: the number the error's message gives.
         let number: Int
         let body: [UInt8]
         let error: EventDecodingError
@@ -33,15 +33,15 @@ struct DecodedMessage: Sendable {
             }
             return
         }
-        var lines: [ArraySlice<UInt8>]?  // split again only when a line is bad, to quote it
+        var lines: [(number: Int, body: ArraySlice<UInt8>)]?  // split again only when a line is bad, to quote it
         for (index, result) in results.enumerated() {
             switch result {
             case .success(let event): events.append(event)
             case .failure(let error):
                 let badLines = lines ?? Self.nonBlankLines(body)
                 lines = badLines
-                let line = index < badLines.count ? Array(badLines[index]) : []
-                poisonLines.append(PoisonLine(number: index + 1, body: line, error: error))
+                let line = index < badLines.count ? badLines[index] : (number: index + 1, body: [])
+                poisonLines.append(PoisonLine(number: line.number, body: Array(line.body), error: error))
             }
         }
         if events.isEmpty {
@@ -51,10 +51,12 @@ struct DecodedMessage: Sendable {
         }
     }
 
-    /// The lines ``EventBatch/decode(_:contentType:)`` reads, in order: blank ones (only spaces, tabs, CRs) skipped.
-    static func nonBlankLines(_ body: [UInt8]) -> [ArraySlice<UInt8>] {
-        body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).filter { line in
+    /// The lines ``EventBatch/decode(_:contentType:)`` reads, in order, with their 1-based numbers in the body: blank
+    /// ones (only spaces, tabs, CRs) skipped, but counted.
+    static func nonBlankLines(_ body: [UInt8]) -> [(number: Int, body: ArraySlice<UInt8>)] {
+        body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated().compactMap { index, line in
             line.contains { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }
+                ? (index + 1, line) : nil
         }
     }
 }

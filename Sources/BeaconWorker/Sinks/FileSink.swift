@@ -50,6 +50,7 @@ final class FileSink: Sink {
             let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
             if !directory.isEmpty { try FileSystem.createDirectory(directory) }
             file = try RawFile(appendingTo: path)
+            if configuration.fsync != .never { try FileSystem.syncDirectory(containing: path) }
             var status = try file.status()
             if let pending = journal.pendingWrite {
                 if pending.inode == status.inode && status.size > pending.offset {
@@ -122,6 +123,8 @@ final class FileSink: Sink {
         if unsynced && fsync != .never { try file.sync() }
         try rotation.rollOver(path: path, now: clock() / 1000)
         file = try RawFile(appendingTo: path)
+        // The renames and the new file: without this, a power cut could undo them under lines already acknowledged.
+        if fsync != .never { try FileSystem.syncDirectory(containing: path) }
         let status = try file.status()
         size = status.size
         inode = status.inode

@@ -78,6 +78,16 @@ struct FileStatus {
 enum FileSystem {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// Forces the directory entries of the directory holding `path` to the disk (`fsync(2)` of the directory): a file
+    /// just made or renamed there survives a power cut only then, whatever was synced of its content.
+    static func syncDirectory(containing path: String) throws(SystemError) {
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SystemError("open", directory) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw SystemError("fsync", directory) }
+    }
+
     static func rename(_ source: String, to destination: String) throws(SystemError) {
         guard Glibc.rename(source, destination) == 0 else { throw SystemError("rename", "\(source) to \(destination)") }
     }
