@@ -153,6 +153,34 @@ import Testing
         #expect(output == "True 0.41 v\n")
     }
 
+    @Test func beaconReadsWhatPythonWrites() throws {
+        // json.dumps as a Python producer calls it: ASCII only (every non-ASCII character a \u escape, surrogate pairs
+        // beyond the BMP), ", " and ": " separators, None as null, an aware datetime's isoformat().
+        let script = #"""
+            import json, datetime
+            print(json.dumps({"schema": 1, "id": "p-1", "service": "billing", "kind": "log", "level": "ERROR",
+                "time": datetime.datetime(2026, 11, 21, 10, 35, 30, 123456, tzinfo=datetime.timezone.utc).isoformat(),
+                "message": "caf\u00e9 \U0001F600 \"q\" \\ tab\there", "host": None,
+                "request": {"id": "r-9", "method": "GET", "path": "/caf\u00e9", "status": 500, "duration_ms": 1}}))
+            """#
+        let output = try Python.run(script)
+        #expect(output.contains(#"\u00e9 \ud83d\ude00"#), "the escapes under test: \(output)")
+        let event = try Event(json: Array(output.utf8.dropLast()))
+        #expect(event.message == "café 😀 \"q\" \\ tab\there")
+        #expect(event.level == .error)
+        #expect(event.request?.path == "/café")
+        #expect(event.request?.durationMilliseconds == 1)
+        #expect(event.time.millisecondsSince1970 == 1_795_257_330_123)
+    }
+
+    @Test(arguments: [#"\ud83d"#, #"\ude00"#, #"\ud83dx"#, #"\ud83d\u0041"#])
+    func rejectsALoneSurrogate(escape: String) {
+        let json =
+            #"{"schema":1,"id":"e","time":"2026-11-21T10:35:30Z","service":"s","kind":"log","level":"info","message":"a"#
+            + escape + #""}"#
+        #expect(throws: EventDecodingError.self) { try Event(json: Array(json.utf8)) }
+    }
+
     @Test func makesTimeOrderedVersion7IDs() {
         let early = Event.makeID(at: .init(millisecondsSince1970: 1_000))
         let late = Event.makeID(at: .init(millisecondsSince1970: 2_000))
