@@ -42,9 +42,11 @@ import Testing
     /// the same files with the same bytes. Messages are up to 80 characters and maxBytes is 300, so the comparison
     /// holds for every Python 3 (3.12.3 changed only what happens with a record longer than maxBytes).
     @Test func syncsTheDirectoryOfANewFileAndSaysWhichOneItCouldNot() throws {
-        try FileSystem.syncDirectory(containing: directory + "/app.log")
-        try FileSystem.syncDirectory(containing: "relative-name.log")
-        #expect(throws: SystemError.self) { try FileSystem.syncDirectory(containing: directory + "/missing/app.log") }
+        try FileSystem.syncDirectory(FileSystem.directory(containing: directory + "/app.log"))
+        try FileSystem.syncDirectory(FileSystem.directory(containing: "relative-name.log"))
+        #expect(throws: SystemError.self) {
+            try FileSystem.syncDirectory(FileSystem.directory(containing: directory + "/missing/app.log"))
+        }
     }
 
     @Test func rotatesExactlyAsPythonsRotatingFileHandler() throws {

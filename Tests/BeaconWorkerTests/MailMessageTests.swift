@@ -136,11 +136,11 @@ import Testing
     @Test func identicalErrorsInAWindowGiveOneMailThenOneDigest() {
         var storm = StormControl(configuration)
         let start: Int64 = 1_000_000
-        #expect(storm.decide(error("a"), now: start) == .mail)
+        #expect(storm.decide(fingerprint: "a", now: start) == .mail)
         storm.mailed("a", at: start)
         for second in 1...4 {
             let now = start + Int64(second) * 1000
-            #expect(storm.decide(error("a"), now: now) == .hold)
+            #expect(storm.decide(fingerprint: "a", now: now) == .hold)
             storm.held(error("a"), fingerprint: "a", at: now)
         }
         #expect(storm.dueDigest(now: start + 59_000).isEmpty)
@@ -149,16 +149,16 @@ import Testing
         #expect(due.first?.held == 4)
         #expect(due.first?.mailedAt == start)
         storm.digestSent(["a"], at: start + 60_000)
-        #expect(storm.decide(error("a"), now: start + 61_000) == .mail, "a new window begins with a mail")
+        #expect(storm.decide(fingerprint: "a", now: start + 61_000) == .mail, "a new window begins with a mail")
     }
 
     @Test func differentErrorsEachGetAMailUpToTheCap() {
         var storm = StormControl(configuration)
         for (index, fingerprint) in ["a", "b", "c"].enumerated() {
-            #expect(storm.decide(error(fingerprint), now: Int64(index)) == .mail)
+            #expect(storm.decide(fingerprint: fingerprint, now: Int64(index)) == .mail)
             storm.mailed(fingerprint, at: Int64(index))
         }
-        #expect(storm.decide(error("d"), now: 10) == .hold, "the fourth mail in a minute is held back")
+        #expect(storm.decide(fingerprint: "d", now: 10) == .hold, "the fourth mail in a minute is held back")
         storm.held(error("d"), fingerprint: "d", at: 10)
         #expect(storm.dueDigest(now: 30_000).isEmpty, "no digest before the cap frees")
         let due = storm.dueDigest(now: 60_010)

@@ -38,9 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from proofkit import (ROOT, SCRIPTS, Broker, Load, Processes, Smtp, Web, Worker, binaries, box_jiffies,  # noqa: E402
-                      build, cpu_seconds, free_ports, log, peak_rss_mb, port_open, stop_process, wait_until,
-                      worker_config)
-from proofkit import wait_quiet as proofkit_wait_quiet  # noqa: E402
+                      build, cpu_seconds, free_ports, log, peak_rss_mb, port_open, stop_process, wait_quiet,
+                      wait_until, worker_config)
 
 PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peer"))
 QUIET_BUSY = float(os.environ.get("QUIET_BUSY", "0.5"))
@@ -49,10 +48,6 @@ PEER_PYTHON = os.environ.get("PEER_PYTHON", "python3")
 
 
 # ----------------------------------------------------------------------------------------------- machine
-
-def wait_quiet() -> float:
-    return proofkit_wait_quiet(QUIET_BUSY, QUIET_WAIT)
-
 
 def loadavg() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
@@ -75,7 +70,6 @@ def machine() -> dict:
     return {"cores": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem / 1024 / 1024, 1), "os": os_name,
             "kernel": platform.release(), "swift": version(["swift", "--version"]),
             "python": version([PEER_PYTHON, "--version"]), "rabbitmq": rabbit or "?", "wrk": wrk or "?"}
-
 
 
 # --------------------------------------------------------------------------------------------------- wrk
@@ -142,7 +136,7 @@ class Bench:
     def web_run(self, config: str, run: int) -> dict:
         d = self.out / f"web-{config}-r{run}"
         d.mkdir()
-        quiet = wait_quiet()
+        quiet = wait_quiet(QUIET_BUSY, QUIET_WAIT)
         procs = Processes()
         worker = web = None
         server_pids: list[int] = []
@@ -290,7 +284,7 @@ class Bench:
     def e2e_run(self, run: int) -> dict:
         d = self.out / f"e2e-r{run}"
         d.mkdir()
-        quiet = wait_quiet()
+        quiet = wait_quiet(QUIET_BUSY, QUIET_WAIT)
         procs = Processes()
         try:
             for q in ("worker.files", "worker.mail"):

@@ -30,12 +30,12 @@ def ratio(a, b, digits: int = 2) -> str:
     return "–" if not a or not b else f"{a / b:.{digits}f}×"
 
 
-def web_section(w, runs: list, args: dict, title: str = "## Web: GET /hello") -> None:
+def web_section(w, runs: list, args: dict) -> None:
     by = {c: [r for r in runs if r["config"] == c] for c in ("on", "off", "peer")}
     names = {"off": "Beacon `web`, event pipeline off (`BEACON_EVENTS=off`)",
              "on": "Beacon `web`, every request an event: confirmed by the broker **and** written to app.log by the worker",
              "peer": "peer: Flask + blinker + pika, gunicorn gthread 2×4, publisher thread, confirms, its worker writing (RESULTS.md (d'))"}
-    w(title)
+    w("## Web: GET /hello")
     w("")
     w(f"`wrk -t2 -c32 -d{args.get('duration', 15)}s --latency` after 20 warm-up requests; runs interleaved (the order "
       "rotates: on, off, peer / off, peer, on / peer, on, off), all against the same broker (one vhost for Beacon, one "
@@ -89,9 +89,7 @@ def render(results: dict) -> str:
     w("# Benchmarks: Beacon end to end, against the Flask + blinker + pika peer")
     w("")
     w(f"One run of `make bench` (`scripts/proof/bench.py`), {results['started']} → {results.get('finished', '?')}. "
-      + ("Every number below comes from that run, except the section \"Web again\", a web-only run of the same script "
-         "minutes later (see there why); the raw results" if results.get("extra_web") else "Every number below comes from that run; the raw results")
-      + " are in `var/proof/bench-*/results.json` of the machine "
+      "Every number below comes from that run; the raw results are in `var/proof/bench-*/results.json` of the machine "
       "that ran it, and `python3 scripts/proof/report.py results.json` renders this page from them. Medians of "
       f"{args.get('runs', 3)} interleaved runs; compare the ratios, not the absolute numbers (the box is small and shared).")
     w("")
@@ -117,10 +115,6 @@ def render(results: dict) -> str:
 
     if "web" in s:
         web_section(w, s["web"], args)
-    for extra in results.get("extra_web", []):
-        web_section(w, extra["runs"], args, extra["title"])
-        w(extra["note"])
-        w("")
     if "amqp" in s:
         a = s["amqp"]
         b = a.get("bench_amqp", {})
@@ -253,9 +247,4 @@ def render(results: dict) -> str:
 
 
 if __name__ == "__main__":
-    # report.py RESULTS.json [EXTRA_WEB_RESULTS.json TITLE NOTE]: a second web-only run shown after the first
-    main_results = json.load(open(sys.argv[1]))
-    if len(sys.argv) > 4:
-        extra = json.load(open(sys.argv[2]))
-        main_results["extra_web"] = [{"runs": extra["sections"]["web"], "title": sys.argv[3], "note": sys.argv[4]}]
-    print(render(main_results), end="")
+    print(render(json.load(open(sys.argv[1]))), end="")

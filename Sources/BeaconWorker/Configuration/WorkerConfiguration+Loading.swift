@@ -127,7 +127,7 @@ extension WorkerConfiguration {
                 .invalidValue,
                 key: key,
                 location: location,
-                "\"\(Redaction().redactingPassword(inURL: url))\" is not an smtp:// or smtps:// URL with a host"
+                "\"\(Redaction.standard.redactingPassword(inURL: url))\" is not an smtp:// or smtps:// URL with a host"
             )
         }
     }

@@ -135,7 +135,7 @@ struct YAMLReader {
     /// a mapping belongs would otherwise print it) and control characters escaped.
     private var kindDescription: String {
         switch node {
-        case .scalar(let scalar): "\"\(LogText.escaped(Redaction().redactingPassword(inURL: scalar.string)))\""
+        case .scalar(let scalar): "\"\(LogText.escaped(Redaction.standard.redactingPassword(inURL: scalar.string)))\""
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"

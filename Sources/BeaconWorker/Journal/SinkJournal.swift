@@ -123,7 +123,7 @@ final class SinkJournal {
             self.generationStarted = started
             self.file = try RawFile(appendingTo: "\(directory)/\(prefix)1")
             try file.write(Array("beacon-journal 1 \(started)\n".utf8))
-            try FileSystem.syncDirectory(containing: "\(directory)/\(prefix)1")
+            try FileSystem.syncDirectory(directory)
         }
     }
 
@@ -191,7 +191,7 @@ final class SinkJournal {
         let next = try RawFile(appendingTo: path)
         try next.write(Array((["beacon-journal 1 \(started)"] + snapshot).map { $0 + "\n" }.joined().utf8))
         try next.sync()
-        try FileSystem.syncDirectory(containing: path)  // the new generation's name is durable before the old one goes
+        try FileSystem.syncDirectory(directory)  // the new generation's name is durable before the old one goes
         try FileSystem.remove("\(directory)/\(name).journal.\(generation - 1)")
         file = next
         generation += 1

@@ -77,7 +77,7 @@ final class SMTPClient {
             curl_easy_cleanup(handle)
             handle = curl_easy_init()
             let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(result))
-            let server = Redaction().redactingPassword(inURL: configuration.url)
+            let server = Redaction.standard.redactingPassword(inURL: configuration.url)
             throw Failure(
                 replyCode: replyCode > 0 ? replyCode : nil,
                 message: "\(server): \(detail)" + (replyCode > 0 ? " (reply \(replyCode))" : "")

@@ -50,11 +50,6 @@ struct StormControl {
             )
     }
 
-    /// Whether `event` gets a mail of its own now, or waits for its group's digest.
-    mutating func decide(_ event: Event, now: Int64) -> Decision {
-        decide(fingerprint: Self.fingerprint(of: event), now: now)
-    }
-
     /// Whether an event of group `fingerprint` gets a mail of its own now, or waits for its group's digest.
     mutating func decide(fingerprint: String, now: Int64) -> Decision {
         if let group = groups[fingerprint], group.isOpen(at: now, window: window) { return .hold }

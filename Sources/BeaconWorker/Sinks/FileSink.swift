@@ -13,6 +13,8 @@ final class FileSink: Sink {
     let journal: SinkJournal
     /// The absolute or log-directory-relative path of the live file.
     let path: String
+    /// The directory of ``path``.
+    private let directory: String
 
     private var format: LogFormat
     private let fsync: FileSinkConfiguration.FsyncPolicy
@@ -41,16 +43,16 @@ final class FileSink: Sink {
         self.lastSync = clock()
         let path = configuration.path.hasPrefix("/") ? configuration.path : "\(logDirectory)/\(configuration.path)"
         self.path = path
+        directory = FileSystem.directory(containing: path)
         do {
             format = try LogFormat(configuration.format, dateFormat: configuration.dateFormat, timeZone: configuration.timeZone)
         } catch {
             throw SinkError(.fileWrite, sink: name, error.description, isPermanent: true)
         }
         do {
-            let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-            if !directory.isEmpty { try FileSystem.createDirectory(directory) }
+            try FileSystem.createDirectory(directory)
             file = try RawFile(appendingTo: path)
-            if configuration.fsync != .never { try FileSystem.syncDirectory(containing: path) }
+            if configuration.fsync != .never { try FileSystem.syncDirectory(directory) }
             var status = try file.status()
             if let pending = journal.pendingWrite {
                 if pending.inode == status.inode && status.size > pending.offset {
@@ -124,7 +126,7 @@ final class FileSink: Sink {
         try rotation.rollOver(path: path, now: clock() / 1000)
         file = try RawFile(appendingTo: path)
         // The renames and the new file: without this, a power cut could undo them under lines already acknowledged.
-        if fsync != .never { try FileSystem.syncDirectory(containing: path) }
+        if fsync != .never { try FileSystem.syncDirectory(directory) }
         let status = try file.status()
         size = status.size
         inode = status.inode

@@ -78,10 +78,14 @@ struct FileStatus {
 enum FileSystem {
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    /// Forces the directory entries of the directory holding `path` to the disk (`fsync(2)` of the directory): a file
-    /// just made or renamed there survives a power cut only then, whatever was synced of its content.
-    static func syncDirectory(containing path: String) throws(SystemError) {
-        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    /// The directory `path` is in: `/` for `/app.log`, `.` for `app.log`.
+    static func directory(containing path: String) -> String {
+        path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    }
+
+    /// Forces `directory`'s entries to the disk (`fsync(2)` of the directory): a file just made or renamed there
+    /// survives a power cut only then, whatever was synced of its content.
+    static func syncDirectory(_ directory: String) throws(SystemError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw SystemError("open", directory) }
         defer { close(descriptor) }
