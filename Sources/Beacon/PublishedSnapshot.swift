@@ -2,27 +2,32 @@ import Synchronization
 
 /// A signal's current ``Snapshot``, published in one atomic word so that `send` reads it without a lock.
 ///
-/// The word packs the snapshot's address (low 48 bits) with the number of sends borrowing it right now (high 16 bits):
-/// the split reference count of lock-free shared pointers. A send borrows with one compare-and-swap that increments the
-/// count only if the word still holds the address it read, and returns the borrow with another. Writers, serialised by
-/// the signal's registry lock, swap in a new snapshot; the borrows still out on the old one move into the old snapshot's
-/// ``Snapshot/detachedBorrows``, and whoever settles that count to zero releases the old snapshot. A send never waits,
-/// never holds a lock while receivers run, and a snapshot is freed only after the last send that borrowed it is done.
+/// The word packs the snapshot's address (low 48 bits) with a number of strong references to it that the word holds
+/// (high 16 bits), paid for in advance: a send takes one of them with a single compare-and-swap and owns it from then on
+/// (it lets go with one release when its result goes). Loading an address and then retaining it would race with a
+/// writer releasing the snapshot; taking a reference the word already owns cannot.
+///
+/// The send that takes the last reference puts ``depositSize`` new ones in (it owns one, so the snapshot is alive while
+/// it retains it). Until it has, the word says it has none: a send that finds it so asks the signal's registry for the
+/// snapshot instead, under its lock — a rare and short wait. Writers, serialised by the registry lock, exchange the
+/// word for a new snapshot with its own deposit and release the references left in the old word. A send never holds a
+/// lock while receivers run, and a snapshot is freed only after the last send that took it is done with it.
 ///
 /// Invariants that make it sound:
-/// - The word owns one strong reference to the snapshot it holds (`passRetained` on publish).
-/// - A snapshot object is published at most once. While anyone borrows it, it is alive, so no other snapshot can be
-///   allocated at its address; a word can therefore never return to an address a pending borrow was taken on (no ABA).
-/// - Nobody borrows the empty word (address 0), so there is no count to account for when it is replaced.
-/// - Sends borrow only for synchronous work: a thread holds at most one borrow per nested `send`. Past ``borrowLimit``
-///   concurrent borrows, a send converts its borrow into a strong reference at once, so the 16-bit count cannot overflow.
+/// - The word owns exactly as many strong references to the snapshot it holds as its count says.
+/// - A snapshot object is published at most once, and a refilling send owns a reference to the snapshot it refills, so
+///   the word cannot return to that address with a count of zero behind its back (no ABA): the refill's
+///   compare-and-swap fails only because a writer replaced the snapshot, and then the refill takes its deposit back.
+/// - Nobody takes from the empty word (address 0).
 @usableFromInline
 struct PublishedSnapshot<Payload: Sendable, Output: Sendable>: ~Copyable, Sendable {
     @usableFromInline let word = Atomic<UInt>(0)
 
     @usableFromInline static var addressMask: UInt { (1 << 48) - 1 }
-    @usableFromInline static var borrowUnit: UInt { 1 << 48 }
-    @usableFromInline static var borrowLimit: UInt { 1 << 15 }
+    @usableFromInline static var referenceUnit: UInt { 1 << 48 }
+    /// How many references a publication or a refill puts in the word: a multiple of the 16 that ``deposit(into:)``
+    /// retains at once.
+    static var depositSize: UInt { 64 }
 
     init() {}
 
@@ -37,19 +42,21 @@ struct PublishedSnapshot<Payload: Sendable, Output: Sendable>: ~Copyable, Sendab
         word.load(ordering: .relaxed) & Self.addressMask != 0
     }
 
-    /// Runs `body` with the published snapshot, or returns nil at once when none is published (no receivers, or muted):
-    /// that case costs one relaxed load.
+    /// Takes one of the strong references the word holds to the published snapshot: one compare-and-swap.
     @inlinable
     @inline(__always)
-    func withBorrowedSnapshot<Result>(_ body: (Snapshot<Payload, Output>) -> Result) -> Result? {
+    func takeReference() -> TakenReference<Payload, Output> {
         var current = word.load(ordering: .relaxed)
         while true {
             if current & Self.addressMask == 0 {
-                return nil
+                return .nothingPublished
+            }
+            if current < Self.referenceUnit {
+                return .exhausted
             }
             let (exchanged, original) = word.compareExchange(
                 expected: current,
-                desired: current &+ Self.borrowUnit,
+                desired: current &- Self.referenceUnit,
                 successOrdering: .acquiring,
                 failureOrdering: .relaxed
             )
@@ -60,50 +67,70 @@ struct PublishedSnapshot<Payload: Sendable, Output: Sendable>: ~Copyable, Sendab
         }
         let address = current & Self.addressMask
         let snapshot = Unmanaged<Snapshot<Payload, Output>>.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped)
-        if current >> 48 >= Self.borrowLimit {
-            let strongReference = snapshot.retain().takeRetainedValue()
-            returnBorrow(on: address)
-            return body(strongReference)
+        if current >> 48 == 1 {
+            refill(snapshot, at: address)
         }
-        defer { returnBorrow(on: address) }
-        return snapshot._withUnsafeGuaranteedRef(body)
+        return .taken(snapshot)
     }
 
-    @inlinable
-    @inline(__always)
-    func returnBorrow(on address: UInt) {
-        var current = word.load(ordering: .relaxed)
-        while current & Self.addressMask == address {
-            let (exchanged, original) = word.compareExchange(
-                expected: current,
-                desired: current &- Self.borrowUnit,
-                successOrdering: .releasing,
-                failureOrdering: .relaxed
-            )
-            if exchanged {
-                return
-            }
-            current = original
-        }
-        // A writer replaced the snapshot while we borrowed it and moved our borrow into its detached count.
-        Snapshot<Payload, Output>.settleDetachedBorrows(
-            of: Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped),
-            adding: -1
+    /// Puts a deposit of references into the word that the caller emptied, unless a writer has replaced it since. The
+    /// caller owns a reference to `snapshot`.
+    @usableFromInline
+    func refill(_ snapshot: Unmanaged<Snapshot<Payload, Output>>, at address: UInt) {
+        Self.deposit(into: snapshot)
+        let (exchanged, _) = word.compareExchange(
+            expected: address,
+            desired: address | Self.depositSize << 48,
+            ordering: .relaxed
         )
+        if !exchanged {
+            Self.release(snapshot, times: Self.depositSize)
+        }
     }
 
     /// Publishes `snapshot` (a fresh object, never published before) or nothing. Only call it holding the registry lock.
     func replace(with snapshot: Snapshot<Payload, Output>?) {
-        let newWord = snapshot.map { UInt(bitPattern: Unmanaged.passRetained($0).toOpaque()) } ?? 0
-        precondition(newWord & ~Self.addressMask == 0, "Beacon: a heap address does not fit in 48 bits on this platform")
+        var newWord: UInt = 0
+        if let snapshot {
+            let unmanaged = Unmanaged.passUnretained(snapshot)
+            let address = UInt(bitPattern: unmanaged.toOpaque())
+            precondition(address & ~Self.addressMask == 0, "Beacon: a heap address does not fit in 48 bits on this platform")
+            Self.deposit(into: unmanaged)
+            newWord = address | Self.depositSize << 48
+        }
         let previous = word.exchange(newWord, ordering: .acquiringAndReleasing)
         let address = previous & Self.addressMask
         guard address != 0 else {
             return
         }
-        Snapshot<Payload, Output>.settleDetachedBorrows(
-            of: Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped),
-            adding: Int(previous >> 48)
-        )
+        Self.release(Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped), times: previous >> 48)
     }
+
+    /// Retains `snapshot` ``depositSize`` times, sixteen at a time: sixteen retains in a row compile to one
+    /// `swift_retain_n` (in an optimised build).
+    private static func deposit(into snapshot: Unmanaged<Snapshot<Payload, Output>>) {
+        for _ in 0..<depositSize / 16 {
+            _ = snapshot.retain().retain().retain().retain().retain().retain().retain().retain()
+            _ = snapshot.retain().retain().retain().retain().retain().retain().retain().retain()
+        }
+    }
+
+    private static func release(_ snapshot: Unmanaged<Snapshot<Payload, Output>>, times count: UInt) {
+        for _ in 0..<count {
+            snapshot.release()
+        }
+    }
+}
+
+/// What ``PublishedSnapshot/takeReference()`` found.
+@usableFromInline
+enum TakenReference<Payload: Sendable, Output: Sendable> {
+    /// A strong reference to the published snapshot, now the caller's to consume (unmanaged, so that handing it on
+    /// costs nothing).
+    case taken(Unmanaged<Snapshot<Payload, Output>>)
+    /// Nothing is published: no receiver, or muted.
+    case nothingPublished
+    /// The word's references ran out a moment ago and the send that took the last one is putting more in: the
+    /// registry has the snapshot.
+    case exhausted
 }

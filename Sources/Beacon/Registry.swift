@@ -8,8 +8,9 @@ struct Registry {
     private var muteDepth = 0
     /// Counts the changes a send can see; a snapshot is published when it moves.
     private(set) var generation: UInt64 = 0
-    /// A strong reference to the published snapshot, so that replacing it never frees it under the lock.
-    private var publishedSnapshot: (any AnyObject & Sendable)?
+    /// A strong reference to the published snapshot, so that replacing it never frees it under the lock; and where a
+    /// send finds the snapshot when the published word has run out of references for a moment.
+    private(set) var publishedSnapshot: (any AnyObject & Sendable)?
     private var aftermath = Aftermath()
 
     /// What an update leaves for after the lock: the changes to announce, and the references to drop. Dropping the last

@@ -3,17 +3,19 @@ extension ReturningSignal {
     /// to `sender` or to any sender, or when every such receiver's owner is gone. Use it to skip building a costly
     /// payload. Blinker's `has_receivers_for`, without its stale answers after a sender-specific disconnect.
     public func hasReceivers(for sender: Sender? = nil) -> Bool {
-        let liveness = published.withBorrowedSnapshot { snapshot in
-            var liveness = (hasLive: false, hasDead: false)
+        guard let snapshot = takeSnapshot()?.takeRetainedValue() else {
+            return false
+        }
+        var liveness = (hasLive: false, hasDead: false)
+        withExtendedLifetime(snapshot) {
             for receiver in snapshot.lists[snapshot.listIndex(for: sender)].all {
                 if receiver.isAlive { liveness.hasLive = true } else { liveness.hasDead = true }
             }
-            return liveness
         }
-        if liveness?.hasDead == true {
+        if liveness.hasDead {
             removeDeadConnections()
         }
-        return liveness?.hasLive == true
+        return liveness.hasLive
     }
 
     /// The receivers a send from `sender` would reach, in the order it would run them, muted or not. Blinker's

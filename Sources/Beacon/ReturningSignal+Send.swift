@@ -66,43 +66,46 @@ extension ReturningSignal {
     @inlinable
     @inline(__always)
     func deliverSynchronously(_ payload: Payload, from sender: Sender?, stoppingAtFirstError: Bool) -> Delivery<Payload, Output> {
-        let delivery = published.withBorrowedSnapshot { snapshot in
-            deliver(payload, to: snapshot.lists[snapshot.listIndex(for: sender)].synchronous, stoppingAtFirstError: stoppingAtFirstError)
+        guard let snapshot = takeSnapshot() else {
+            return Delivery()
         }
-        return finish(delivery)
+        let index = snapshot._withUnsafeGuaranteedRef { $0.listIndex(for: sender) }
+        return finish(deliver(payload, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
     }
 
-    /// Runs `receivers`, all synchronous, without suspending.
+    /// Runs the synchronous receivers of `snapshot`'s list at `listIndex`, without suspending. Consumes the caller's
+    /// reference to `snapshot`: it goes to the result.
     @inlinable
     @inline(__always)
     func deliver(
         _ payload: Payload,
-        to receivers: ContiguousArray<Receiver<Payload, Output>>,
+        to snapshot: Unmanaged<Snapshot<Payload, Output>>,
+        listIndex: Int,
         stoppingAtFirstError: Bool
     ) -> Delivery<Payload, Output> {
+        // The caller's reference holds the snapshot, which holds the receivers, until the result takes it over at the
+        // end: the send retains neither the list nor a receiver.
+        let receivers = snapshot._withUnsafeGuaranteedRef { $0.lists[listIndex].synchronous }
         var recorder = ResultRecorder<Payload, Output>(expectedCount: receivers.count, stoppingAtFirstError: stoppingAtFirstError)
-        receivers.withUnsafeBufferPointer { buffer in
-            for index in buffer.indices {
-                // The borrowed snapshot keeps every receiver alive for the whole send: calling through an unretained
-                // reference spares a retain and a release per receiver.
-                Unmanaged.passUnretained(buffer[index])._withUnsafeGuaranteedRef { receiver in
-                    do {
-                        if let output = try receiver.synchronousBody?(payload) {
-                            recorder.recordSuccess(output, at: index, of: receivers)
-                            return
-                        }
-                    } catch {
-                        recorder.recordFailure(error, at: index, of: receivers)
+        for index in receivers.indices {
+            Unmanaged.passUnretained(receivers[index])._withUnsafeGuaranteedRef { receiver in
+                do {
+                    if let output = try receiver.synchronousBody?(payload) {
+                        recorder.recordSuccess(output, at: index, of: receivers)
                         return
                     }
-                    recorder.record(receiver.runWithOwner(payload), at: index, of: receivers)
-                }
-                if recorder.isStopped {
+                } catch {
+                    recorder.recordFailure(error, at: index, of: receivers)
                     return
                 }
+                recorder.record(receiver.runWithOwner(payload), at: index, of: receivers)
+            }
+            if recorder.isStopped {
+                break
             }
         }
-        return Delivery(recorder, ran: receivers, signalName: name)
+        let list = SnapshotList(snapshot.takeRetainedValue(), index: listIndex, includesAsynchronous: false)
+        return Delivery(recorder, ran: list, signalName: name)
     }
 
     /// Runs every receiver; when none is asynchronous, exactly as a synchronous send does (nothing suspends).
@@ -113,48 +116,55 @@ extension ReturningSignal {
         stoppingAtFirstError: Bool,
         isolation: isolated (any Actor)? = #isolation
     ) async -> Delivery<Payload, Output> {
-        let start = published.withBorrowedSnapshot { snapshot -> AsynchronousStart<Payload, Output> in
-            let list = snapshot.lists[snapshot.listIndex(for: sender)]
-            guard list.hasAsynchronousReceivers else {
-                return .delivered(deliver(payload, to: list.synchronous, stoppingAtFirstError: stoppingAtFirstError))
-            }
-            return .mustAwait(list.all)
-        }
-        switch start {
-        case nil:
+        guard let snapshot = takeSnapshot() else {
             return Delivery()
-        case .delivered(let delivery):
-            return finish(delivery)
-        case .mustAwait(let receivers):
-            return finish(await deliver(payload, toSuspending: receivers, stoppingAtFirstError: stoppingAtFirstError))
         }
+        let (index, mustAwait) = snapshot._withUnsafeGuaranteedRef { snapshot in
+            let index = snapshot.listIndex(for: sender)
+            return (index, snapshot.lists[index].hasAsynchronousReceivers)
+        }
+        guard mustAwait else {
+            return finish(deliver(payload, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
+        }
+        let list = SnapshotList(snapshot.takeRetainedValue(), index: index, includesAsynchronous: true)
+        return finish(await deliver(payload, toSuspending: list, stoppingAtFirstError: stoppingAtFirstError))
     }
 
-    /// Runs `receivers`, synchronous and asynchronous, awaiting each asynchronous one.
+    /// Runs the receivers of `list`, synchronous and asynchronous, awaiting each asynchronous one.
     @inlinable
     func deliver(
         _ payload: Payload,
-        toSuspending receivers: ContiguousArray<Receiver<Payload, Output>>,
+        toSuspending list: SnapshotList<Payload, Output>,
         stoppingAtFirstError: Bool,
         isolation: isolated (any Actor)? = #isolation
     ) async -> Delivery<Payload, Output> {
+        let receivers = list.receivers
         var recorder = ResultRecorder<Payload, Output>(expectedCount: receivers.count, stoppingAtFirstError: stoppingAtFirstError)
         for (index, receiver) in receivers.enumerated() {
-            recorder.record(await receiver.run(payload), at: index, of: receivers)
+            let result = await receiver.run(payload)
+            recorder.record(result, at: index, of: receivers)
             if recorder.isStopped {
                 break
             }
         }
-        return Delivery(recorder, ran: receivers, signalName: name)
+        return Delivery(recorder, ran: list, signalName: name)
+    }
+
+    /// A strong reference to the published snapshot, for the caller to consume; nil when muted or without receivers.
+    @inlinable
+    @inline(__always)
+    func takeSnapshot() -> Unmanaged<Snapshot<Payload, Output>>? {
+        switch published.takeReference() {
+        case .taken(let snapshot): snapshot
+        case .nothingPublished: nil
+        case .exhausted: registeredSnapshot().map(Unmanaged.passRetained)
+        }
     }
 
     /// Removes the receivers whose owner a send found gone, once the send is over.
     @inlinable
     @inline(__always)
-    func finish(_ delivery: Delivery<Payload, Output>?) -> Delivery<Payload, Output> {
-        guard let delivery else {
-            return Delivery()
-        }
+    func finish(_ delivery: Delivery<Payload, Output>) -> Delivery<Payload, Output> {
         if delivery.skippedDeadOwner {
             removeDeadConnections()
         }
@@ -165,13 +175,6 @@ extension ReturningSignal {
     func removeDeadConnections() {
         updateRegistry { _ in }
     }
-}
-
-/// How an `await send` starts: done already (no receiver suspends), or with receivers to await.
-@usableFromInline
-enum AsynchronousStart<Payload: Sendable, Output: Sendable> {
-    case delivered(Delivery<Payload, Output>)
-    case mustAwait(ContiguousArray<Receiver<Payload, Output>>)
 }
 
 /// What a send did, and what it has left to do.
@@ -194,10 +197,10 @@ struct Delivery<Payload: Sendable, Output: Sendable> {
     @inline(__always)
     init(
         _ recorder: ResultRecorder<Payload, Output>,
-        ran receivers: ContiguousArray<Receiver<Payload, Output>>,
+        ran list: consuming SnapshotList<Payload, Output>,
         signalName: @autoclosure () -> String?
     ) {
-        result = recorder.result(ran: receivers, signalName: signalName())
+        result = recorder.result(ran: list, signalName: signalName())
         isStopped = recorder.isStopped
         skippedDeadOwner = recorder.skippedDeadOwner
     }

@@ -16,9 +16,11 @@ public typealias Signal<Payload: Sendable> = ReturningSignal<Payload, Void>
 ///   synchronous receivers; `await send` runs all.
 /// - Connect, disconnect and send from any thread or task at once. A send sees the receivers as they were when it
 ///   started: a receiver may connect or disconnect others (or itself) while running.
-/// - Sending takes no lock: with no receiver, or muted, it costs one atomic load; otherwise it borrows the current
-///   immutable snapshot of receivers with two atomic operations. Connecting and disconnecting take a lock and rebuild
-///   that snapshot, in time proportional to the number of connections: they are meant to be rarer than sends.
+/// - Sending takes no lock: with no receiver, or muted, it costs one atomic load; otherwise it takes a reference to the
+///   current immutable snapshot of receivers with one compare-and-swap (references paid for in advance, see
+///   `PublishedSnapshot`), and lets go of it with one release when its result goes. Connecting and disconnecting take
+///   a lock and rebuild that snapshot, in time proportional to the number of connections: they are meant to be rarer
+///   than sends.
 ///
 /// Receivers tied to a deallocated sender or owner are found and removed lazily, since Swift has no callback for a
 /// weak reference being cleared: a send that meets a receiver whose owner is gone skips and removes it; every connect,
@@ -58,6 +60,14 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     /// (noticed lazily, see the type's documentation). Blinker's `receiver_disconnected`.
     public var receiverDisconnected: Signal<ReceiverChange> {
         loadMetaSignals().receiverDisconnected
+    }
+
+    /// The published snapshot as the registry has it, for a send that found the published word out of references.
+    @usableFromInline
+    func registeredSnapshot() -> Snapshot<Payload, Output>? {
+        registry.withLock { registry in
+            registry.publishedSnapshot.map { unsafeDowncast($0, to: Snapshot<Payload, Output>.self) }
+        }
     }
 
     private func loadMetaSignals() -> MetaSignals {

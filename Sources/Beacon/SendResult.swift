@@ -18,7 +18,7 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
         /// No receiver ran.
         case noReceivers
         /// Each of these receivers ran and returned `()`: `Output` is `Void` and none threw.
-        case allReturnedVoid(ContiguousArray<Receiver<Payload, Output>>)
+        case allReturnedVoid(SnapshotList<Payload, Output>)
         /// What each receiver did, with the name of the signal for the errors.
         case recorded(ContiguousArray<Element>, signalName: String?)
     }
@@ -65,7 +65,7 @@ extension SendResult: RandomAccessCollection {
     public var endIndex: Int {
         switch storage {
         case .noReceivers: 0
-        case .allReturnedVoid(let receivers): receivers.count
+        case .allReturnedVoid(let list): list.receivers.count
         case .recorded(let elements, _): elements.count
         }
     }
@@ -73,9 +73,15 @@ extension SendResult: RandomAccessCollection {
     /// The receiver that ran `position`-th, with its result.
     public subscript(position: Int) -> Element {
         switch storage {
-        case .noReceivers: preconditionFailure("SendResult: index \(position) out of range")
-        case .allReturnedVoid(let receivers): (receivers[position], .success(() as! Output))
-        case .recorded(let elements, _): elements[position]
+        case .noReceivers:
+            preconditionFailure("SendResult: index \(position) out of range")
+        case .allReturnedVoid(let list):
+            // An unsafe buffer, which checks no bounds in a release build.
+            let receivers = list.receivers
+            precondition(receivers.indices.contains(position), "SendResult: index \(position) out of range")
+            return (receivers[position], .success(() as! Output))
+        case .recorded(let elements, _):
+            return elements[position]
         }
     }
 }
@@ -107,7 +113,7 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     /// Records that `receivers[index]` returned `output`: nothing to do while all returned `()`.
     @inlinable
     @inline(__always)
-    mutating func recordSuccess(_ output: Output, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+    mutating func recordSuccess(_ output: Output, at index: Int, of receivers: UnsafeBufferPointer<Receiver<Payload, Output>>) {
         if recorded != nil {
             recorded!.append((receivers[index], .success(output)))
         }
@@ -115,7 +121,7 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
 
     /// Records that `receivers[index]` threw `error`.
     @usableFromInline
-    mutating func recordFailure(_ error: any Error, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+    mutating func recordFailure(_ error: any Error, at index: Int, of receivers: UnsafeBufferPointer<Receiver<Payload, Output>>) {
         recordImpliedResultsIfNeeded(before: index, of: receivers)
         recorded!.append((receivers[index], .failure(error)))
         isStopped = stopsAtFirstError
@@ -123,7 +129,7 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
 
     /// Records what `receivers[index]` did, or, given nil, that it did not run because its owner is gone.
     @inlinable
-    mutating func record(_ result: Result<Output, any Error>?, at index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+    mutating func record(_ result: Result<Output, any Error>?, at index: Int, of receivers: UnsafeBufferPointer<Receiver<Payload, Output>>) {
         switch result {
         case .success(let output):
             recordSuccess(output, at: index, of: receivers)
@@ -136,19 +142,19 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     }
 
     @usableFromInline
-    mutating func recordImpliedResultsIfNeeded(before index: Int, of receivers: ContiguousArray<Receiver<Payload, Output>>) {
+    mutating func recordImpliedResultsIfNeeded(before index: Int, of receivers: UnsafeBufferPointer<Receiver<Payload, Output>>) {
         if recorded == nil {
             recorded = ContiguousArray(receivers[..<index].map { ($0, .success(() as! Output)) })
         }
     }
 
-    /// The result, given that the receivers that ran are `receivers` except those skipped.
+    /// The result, given that the receivers that ran are `list` except those skipped.
     @inlinable
     @inline(__always)
-    func result(ran receivers: ContiguousArray<Receiver<Payload, Output>>, signalName: @autoclosure () -> String?) -> SendResult<Payload, Output> {
+    func result(ran list: consuming SnapshotList<Payload, Output>, signalName: @autoclosure () -> String?) -> SendResult<Payload, Output> {
         if let recorded {
             return SendResult(.recorded(recorded, signalName: signalName()))
         }
-        return SendResult(.allReturnedVoid(receivers))
+        return SendResult(.allReturnedVoid(list))
     }
 }

@@ -1,28 +1,63 @@
-import Synchronization
-
 /// The receivers of a signal as they were after one change, arranged for sending: immutable, so a send can read it while
 /// receivers connect and disconnect, and sees exactly the receivers that were connected when it started.
 ///
 /// Every sender that has receivers of its own gets a ready-made list: its receivers and the any-sender receivers,
 /// merged in registration order, each receiver once. Sending from it is one table lookup; sending from anyone else uses
 /// the any-sender list.
+///
+/// The receivers of all lists sit in one buffer the snapshot owns (a strong reference each), and the lists point into it:
+/// reading a list, or keeping one in a send's result, retains nothing beyond the snapshot.
 @usableFromInline
-final class Snapshot<Payload: Sendable, Output: Sendable>: Sendable {
+final class Snapshot<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: every field is immutable, and the receiver buffer is written only in `init` and freed only
+    // in `deinit`; in between it is only read.
     /// The dispatch lists; index 0 is for sends from a sender without receivers of its own (or from no sender).
     @usableFromInline let lists: ContiguousArray<DispatchList<Payload, Output>>
     /// Object senders by identity, to their list's index.
     @usableFromInline let objectSenders: ObjectSenderTable
     /// Value senders, to their list's index.
     @usableFromInline let valueSenders: [ValueSenderKey: Int]
-    /// Borrows moved here from ``PublishedSnapshot`` when this snapshot was replaced; see ``settleDetachedBorrows(of:adding:)``.
-    let detachedBorrows = Atomic<Int>(0)
+    /// The receivers the lists point into, initialised from the start up to `receiverCount`.
+    private let receiverStorage: UnsafeMutableBufferPointer<Receiver<Payload, Output>>
+    private let receiverCount: Int
 
     /// Arranges `registrations`, given in registration order.
     init(registrations: [Registration]) {
         let plan = DispatchPlan(registrations)
-        lists = ContiguousArray(plan.lists.map(DispatchList.init))
+        // Each list's receivers, then, if some are asynchronous, its synchronous ones again.
+        let capacity = plan.lists.reduce(0) { $0 + $1.receivers.count * ($1.hasAsynchronousReceivers ? 2 : 1) }
+        let storage = UnsafeMutableBufferPointer<Receiver<Payload, Output>>.allocate(capacity: capacity)
+        var count = 0
+        var lists = ContiguousArray<DispatchList<Payload, Output>>()
+        lists.reserveCapacity(plan.lists.count)
+        for list in plan.lists {
+            let allStart = count
+            for receiver in list.receivers {
+                storage.initializeElement(at: count, to: unsafeDowncast(receiver, to: Receiver<Payload, Output>.self))
+                count += 1
+            }
+            let all = UnsafeBufferPointer(rebasing: storage[allStart..<count])
+            var synchronous = all
+            if list.hasAsynchronousReceivers {
+                let synchronousStart = count
+                for receiver in all where !receiver.isAsynchronous {
+                    storage.initializeElement(at: count, to: receiver)
+                    count += 1
+                }
+                synchronous = UnsafeBufferPointer(rebasing: storage[synchronousStart..<count])
+            }
+            lists.append(DispatchList(synchronous: synchronous, all: all))
+        }
+        self.lists = lists
+        receiverStorage = storage
+        receiverCount = count
         objectSenders = ObjectSenderTable(plan.objectSenders)
         valueSenders = plan.valueSenders
+    }
+
+    deinit {
+        receiverStorage.extracting(0..<receiverCount).deinitialize()
+        receiverStorage.deallocate()
     }
 
     /// The index in ``lists`` of the receivers a send from `sender` runs.
@@ -37,40 +72,48 @@ final class Snapshot<Payload: Sendable, Output: Sendable>: Sendable {
         }
         return 0
     }
+}
 
-    /// Adds `delta` to the detached borrows; the party that brings them to zero releases the snapshot. The replacing writer
-    /// adds the borrows it took off the published word, each such borrower subtracts one, in whatever order they come.
-    @usableFromInline
-    static func settleDetachedBorrows(of snapshot: Unmanaged<Snapshot>, adding delta: Int) {
-        let remaining = snapshot._withUnsafeGuaranteedRef {
-            $0.detachedBorrows.wrappingAdd(delta, ordering: .acquiringAndReleasing).newValue
-        }
-        if remaining == 0 {
-            snapshot.release()
-        }
+/// The receivers one send runs, in registration order, each once: views into the receivers of the snapshot that has
+/// this list, valid as long as that snapshot lives.
+@usableFromInline
+struct DispatchList<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: the buffers are immutable, and only read while their snapshot is alive.
+    /// What a plain `send` runs: the synchronous receivers.
+    @usableFromInline let synchronous: UnsafeBufferPointer<Receiver<Payload, Output>>
+    /// What `await send` runs: every receiver.
+    @usableFromInline let all: UnsafeBufferPointer<Receiver<Payload, Output>>
+
+    /// Whether `all` has more than `synchronous`.
+    @inlinable
+    var hasAsynchronousReceivers: Bool {
+        all.count != synchronous.count
     }
 }
 
-/// The receivers one send runs, in registration order, each once.
+/// The receivers of one send: one of a snapshot's dispatch lists, held through a strong reference to the snapshot. A
+/// send takes that reference from the published word and hands it on to its result, so keeping the result costs no
+/// retain of its own.
 @usableFromInline
-struct DispatchList<Payload: Sendable, Output: Sendable>: Sendable {
-    /// What a plain `send` runs: the synchronous receivers.
-    @usableFromInline let synchronous: ContiguousArray<Receiver<Payload, Output>>
-    /// What `await send` runs: every receiver.
-    @usableFromInline let all: ContiguousArray<Receiver<Payload, Output>>
-    /// Whether `all` has more than `synchronous`.
-    @usableFromInline let hasAsynchronousReceivers: Bool
+struct SnapshotList<Payload: Sendable, Output: Sendable>: Sendable {
+    @usableFromInline let snapshot: Snapshot<Payload, Output>
+    @usableFromInline let index: Int
+    /// Whether the list is every receiver (what `await send` runs) rather than the synchronous ones.
+    @usableFromInline let includesAsynchronous: Bool
 
-    /// Types the planned list, whose receivers are all `Receiver<Payload, Output>`.
-    init(_ list: DispatchPlan.List) {
-        var all = ContiguousArray<Receiver<Payload, Output>>()
-        all.reserveCapacity(list.receivers.count)
-        for receiver in list.receivers {
-            all.append(unsafeDowncast(receiver, to: Receiver<Payload, Output>.self))
-        }
-        self.all = all
-        hasAsynchronousReceivers = list.hasAsynchronousReceivers
-        synchronous = hasAsynchronousReceivers ? all.filter { !$0.isAsynchronous } : all
+    @inlinable
+    @inline(__always)
+    init(_ snapshot: Snapshot<Payload, Output>, index: Int, includesAsynchronous: Bool) {
+        self.snapshot = snapshot
+        self.index = index
+        self.includesAsynchronous = includesAsynchronous
+    }
+
+    /// The receivers, valid while this list (which holds their snapshot) lives.
+    @inlinable
+    @inline(__always)
+    var receivers: UnsafeBufferPointer<Receiver<Payload, Output>> {
+        includesAsynchronous ? snapshot.lists[index].all : snapshot.lists[index].synchronous
     }
 }
 

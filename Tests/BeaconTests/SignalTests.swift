@@ -63,6 +63,34 @@ struct SignalTests {
         #expect(Signal<Int>().send(1).isEmpty)
     }
 
+    @Test("a kept result still names the receivers that ran after they disconnect and the signal is gone")
+    func resultOutlivesItsSignal() async {
+        var signal: Signal<Int>? = Signal<Int>()
+        weak let weakSignal = signal
+        let first = Receiver<Int, Void> { _ in }
+        let subscription = signal?.connect(first)
+        let asynchronous = Receiver<Int, Void> { _ in await Task.yield() }
+        signal?.connect(asynchronous)
+
+        let result = { signal?.send(1) }()  // the synchronous send
+        let awaited = await signal?.send(2)
+        subscription?.cancel()
+        signal = nil
+
+        #expect(weakSignal == nil)
+        #expect(result?.map(\.receiver) == [first])
+        #expect(awaited?.map(\.receiver) == [first, asynchronous])
+    }
+
+    @Test("reading a send's result past its end stops the program")
+    func resultOutOfRange() async {
+        await #expect(processExitsWith: .failure) {
+            let signal = Signal<Int>()
+            signal.connect { _ in }
+            _ = signal.send(1)[1]
+        }
+    }
+
     @Test("send runs the synchronous receivers; await send runs all, in registration order")
     func synchronousAndAsynchronousReceivers() async {
         let signal = Signal<String>()

@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Snapshot publication and lookup (internals)", .timeLimit(.minutes(1)))
 struct SnapshotTests {
-    @Test("a replaced snapshot is released at once when nobody borrows it")
-    func releasedWhenUnborrowed() {
+    @Test("a replaced snapshot is released at once when nobody holds it")
+    func releasedWhenNotHeld() {
         let published = PublishedSnapshot<Int, Void>()
         var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
         weak let weakSnapshot = snapshot
@@ -19,41 +19,88 @@ struct SnapshotTests {
         #expect(weakSnapshot == nil)
     }
 
-    @Test("a snapshot replaced while borrowed lives until the borrow ends")
-    func borrowedSnapshotOutlivesReplacement() {
+    @Test("a snapshot replaced while a send holds it lives until the send lets go")
+    func heldSnapshotOutlivesReplacement() throws {
         let published = PublishedSnapshot<Int, Void>()
         var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
         weak let weakSnapshot = snapshot
         published.replace(with: snapshot)
         snapshot = nil
 
-        let aliveInsideBorrow = published.withBorrowedSnapshot { borrowed in
-            published.replace(with: Snapshot<Int, Void>(registrations: []))
-            let nested = published.withBorrowedSnapshot { $0 !== borrowed }
-            return weakSnapshot === borrowed && nested == true
-        }
+        let held = try #require(published.takeReference().snapshot)
+        published.replace(with: Snapshot<Int, Void>(registrations: []))
+        let next = try #require(published.takeReference().snapshot)
 
-        #expect(aliveInsideBorrow == true)
+        #expect(weakSnapshot != nil)
+        #expect(held.toOpaque() == weakSnapshot.map { Unmanaged.passUnretained($0).toOpaque() })
+        #expect(next.toOpaque() != held.toOpaque())
+        held.release()
+        next.release()
         #expect(weakSnapshot == nil)
-        #expect(published.withBorrowedSnapshot { _ in true } == true)
         published.replace(with: nil)
-        #expect(published.withBorrowedSnapshot { _ in true } == nil)
+        #expect(published.takeReference().isNothingPublished)
     }
 
-    @Test("readers and a writer racing: every snapshot is released, none too early")
-    func racingReadersAndWriter() async {
+    @Test("taking many more references than one deposit refills the word, and every reference is accounted for")
+    func refills() throws {
+        let published = PublishedSnapshot<Int, Void>()
+        var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
+        weak let weakSnapshot = snapshot
+        published.replace(with: snapshot)
+        snapshot = nil
+
+        var taken: [Unmanaged<Snapshot<Int, Void>>] = []
+        for _ in 0..<(10 * PublishedSnapshot<Int, Void>.depositSize + 3) {
+            taken.append(try #require(published.takeReference().snapshot))
+        }
+        #expect(Set(taken.map { $0.toOpaque() }).count == 1)
+        for reference in taken {
+            reference.release()
+        }
+        #expect(weakSnapshot != nil)
+
+        published.replace(with: nil)
+
+        #expect(weakSnapshot == nil)
+    }
+
+    @Test("a send that finds the word out of references, while another refills it, gets the snapshot from the registry")
+    func exhaustedWordFallsBackToTheRegistry() {
+        let signal = Signal<Int>()
+        let received = Counter()
+        signal.connect { _ in received.increment() }
+        let word = signal.published.word.load(ordering: .relaxed)
+        // What the word says between a send taking its last reference and that send putting new ones in.
+        signal.published.word.store(word & PublishedSnapshot<Int, Void>.addressMask, ordering: .relaxed)
+
+        signal.send(1)
+        let hasReceivers = signal.hasReceivers()
+
+        signal.published.word.store(word, ordering: .relaxed)
+        #expect(received.value == 1)
+        #expect(hasReceivers)
+    }
+
+    @Test("senders and a writer racing: every snapshot is released, none too early")
+    func racingSendersAndWriter() async {
         let holder = PublishedSnapshotHolder()
         let published = Log<WeakSnapshot>()
         let stop = StopFlag()
-        let borrows = Counter()
+        let reads = Counter()
 
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
                     await stop.repeatUntilStopped {
-                        // Reading a field of the borrowed snapshot would crash or read garbage if it had been freed.
-                        for _ in 0..<1_000 where holder.published.withBorrowedSnapshot({ $0.lists.count }) == 1 {
-                            borrows.increment()
+                        for _ in 0..<1_000 {
+                            guard let snapshot = holder.published.takeReference().snapshot else {
+                                continue
+                            }
+                            // Reading a field of the snapshot would crash or read garbage if it had been freed.
+                            if snapshot._withUnsafeGuaranteedRef({ $0.lists.count }) == 1 {
+                                reads.increment()
+                            }
+                            snapshot.release()
                         }
                         await Task.yield()
                     }
@@ -73,7 +120,7 @@ struct SnapshotTests {
             }
         }
 
-        #expect(borrows.value > 0)
+        #expect(reads.value > 0)
         #expect(published.entries.count == 20_000)
         #expect(published.entries.allSatisfy { $0.snapshot == nil })
     }
@@ -87,6 +134,23 @@ struct SnapshotTests {
         #expect(objects.enumerated().allSatisfy { table.listIndex(for: ObjectIdentifier($1)) == $0 + 1 })
         #expect(strangers.allSatisfy { table.listIndex(for: ObjectIdentifier($0)) == nil })
         #expect(ObjectSenderTable([]).listIndex(for: ObjectIdentifier(objects[0])) == nil)
+    }
+}
+
+extension TakenReference {
+    /// The reference taken, if one was.
+    fileprivate var snapshot: Unmanaged<Snapshot<Payload, Output>>? {
+        guard case .taken(let snapshot) = self else {
+            return nil
+        }
+        return snapshot
+    }
+
+    fileprivate var isNothingPublished: Bool {
+        guard case .nothingPublished = self else {
+            return false
+        }
+        return true
     }
 }
 
