@@ -1,6 +1,6 @@
 /// A signal's registrations (its connections, in registration order: the order sends run them) and its mute depth:
-/// the mutable state that every change goes through, under the signal's lock. Sends never read it; they read the
-/// ``Snapshot`` published from it.
+/// the mutable state that every change goes through, under the signal's lock. Sends read the ``Snapshot`` published
+/// from it; only the rare send that finds the published word out of references reads the snapshot kept here.
 struct Registry {
     private(set) var registrations: [Registration] = []
     /// How many registrations can die (see ``Registration/isMortal``): with none, there is nothing to sweep.

@@ -18,9 +18,10 @@ public typealias Signal<Payload: Sendable> = ReturningSignal<Payload, Void>
 ///   started: a receiver may connect or disconnect others (or itself) while running.
 /// - Sending takes no lock: with no receiver, or muted, it costs one atomic load; otherwise it takes a reference to the
 ///   current immutable snapshot of receivers with one compare-and-swap (references paid for in advance, see
-///   `PublishedSnapshot`), and lets go of it with one release when its result goes. Connecting and disconnecting take
-///   a lock and rebuild that snapshot, in time proportional to the number of connections: they are meant to be rarer
-///   than sends.
+///   `PublishedSnapshot`), and lets go of it with one release when its result goes. (Once in 64 sends the references
+///   run out and that send puts more in; a send from another thread at that instant reads the snapshot under the
+///   lock.) Connecting and disconnecting take the lock and rebuild that snapshot, in time proportional to the number
+///   of connections: they are meant to be rarer than sends.
 ///
 /// Receivers tied to a deallocated sender or owner are found and removed lazily, since Swift has no callback for a
 /// weak reference being cleared: a send that meets a receiver whose owner is gone skips and removes it; every connect,

@@ -6,7 +6,7 @@
 /// the any-sender list.
 ///
 /// The receivers of all lists sit in one buffer the snapshot owns (a strong reference each), and the lists point into it:
-/// reading a list, or keeping one in a send's result, retains nothing beyond the snapshot.
+/// a synchronous send, and a result that keeps the list it ran, retain nothing beyond the snapshot.
 @usableFromInline
 final class Snapshot<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
     // @unchecked Sendable: every field is immutable, and the receiver buffer is written only in `init` and freed only
