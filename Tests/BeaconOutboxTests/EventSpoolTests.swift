@@ -119,6 +119,37 @@ import Testing
         #expect(reopened.isEmpty)
     }
 
+    @Test(
+        "a record whose frame is damaged in the middle of a segment is skipped, and every record after it is kept",
+        arguments: [
+            (offset: 0, value: 0x00),  // the magic
+            (offset: 5, value: 0x7f),  // the length's high byte: past the end of the file
+            (offset: 2, value: 0x01),  // the length's low byte: into the next record
+        ]
+    )
+    func skipsADamagedFrameAndKeepsWhatFollows(damage: (offset: Int, value: UInt8)) throws {
+        do {
+            let spool = try EventSpool(directory: directory)
+            try spool.append(records(0..<5))
+        }
+        let segment = URL(fileURLWithPath: EventSpool.State.segmentPath(1, in: directory).string)
+        var data = try Data(contentsOf: segment)
+        let recordSize = SpoolRecordCoding.encodedSize(of: records(0..<1)[0])
+        data[recordSize + damage.offset] = damage.value
+        try data.write(to: segment)
+
+        let reopened = try EventSpool(directory: directory)
+        #expect(reopened.statistics.damagedRecords == 1)
+        #expect(try Data(contentsOf: segment).count == data.count, "nothing is cut off")
+        let read = try reopened.read(maximumCount: 10)
+        #expect(bodies(read.records) == bodies(records(0..<1) + records(2..<5)))
+        try reopened.append(records(5..<6))
+        #expect(bodies(try reopened.read(after: read.end, maximumCount: 10).records) == bodies(records(5..<6)))
+        try reopened.remove(through: read.end)
+        #expect(reopened.statistics.records == 1)
+        #expect(reopened.statistics.bytes == Int64(recordSize))
+    }
+
     @Test func manyThreadsAppendWithoutLosingOrTearing() async throws {
         let spool = try EventSpool(directory: directory, segmentBytes: 4096, syncsWrites: false)
         await withTaskGroup(of: Void.self) { group in

@@ -27,8 +27,9 @@ extension EventSpool {
 
         // MARK: Opening
 
-        /// Opens the spool in `directory`, creating it if needed, and recovers from whatever a crash left.
-        static func recover(directory: FilePath) throws(SpoolError) -> State {
+        /// Opens the spool in `directory`, creating it if needed, and recovers from whatever a crash left. With
+        /// `syncsDirectory`, the directory is synced once the tail segment is open (it may have just been made).
+        static func recover(directory: FilePath, syncsDirectory: Bool) throws(SpoolError) -> State {
             do {
                 try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
             } catch {
@@ -59,6 +60,7 @@ extension EventSpool {
             if segments.isEmpty { segments = [cursor.segment] }
             let tailNumber = segments[segments.count - 1]
             let tail = try openForAppend(segmentPath(tailNumber, in: directory))
+            if syncsDirectory { try syncDirectory(directory) }
             let tailSize = try fileSize(tail)
             return State(
                 segments: segments,
@@ -95,9 +97,12 @@ extension EventSpool {
             recordCount += records
         }
 
-        mutating func startNewTailSegment(directory: FilePath) throws(SpoolError) {
+        /// Makes the next segment the tail. With `sync`, the directory is synced: records synced into a segment whose
+        /// name a power cut undoes would be lost with it.
+        mutating func startNewTailSegment(directory: FilePath, sync: Bool) throws(SpoolError) {
             let next = segments[segments.count - 1] + 1
             let descriptor = try Self.openForAppend(Self.segmentPath(next, in: directory))
+            if sync { try Self.syncDirectory(directory) }
             try? tail.close()
             tail = descriptor
             tailSize = 0
@@ -176,9 +181,12 @@ extension EventSpool {
                 var offset = segment == start.segment ? start.offset : 0
                 let stop = segment == end.segment ? end.offset : (segment == segments.last ? tailSize : try Self.fileSize(descriptor))
                 bytes += stop - offset
-                while offset < stop {
-                    guard let length = try SpoolRecordCoding.recordLength(in: descriptor, at: offset) else { break }
-                    offset += length
+                // The same walk as reading, so that a damaged stretch counts as the one record the opening scan made it.
+                walk: while offset < stop {
+                    switch try SpoolRecordCoding.read(from: descriptor, at: offset, fileSize: stop) {
+                    case .record(_, let next), .damaged(let next): offset = next
+                    case .truncated: break walk
+                    }
                     records += 1
                 }
             }
@@ -238,6 +246,17 @@ extension EventSpool {
                 )
             } catch {
                 throw SpoolError(.cannotOpen, "cannot open spool segment \(path): \(error)")
+            }
+        }
+
+        /// Forces `directory`'s entries (its files' names) to the disk.
+        private static func syncDirectory(_ directory: FilePath) throws(SpoolError) {
+            do {
+                let descriptor = try FileDescriptor.open(directory, .readOnly, options: [.directory])
+                defer { try? descriptor.close() }
+                if fsync(descriptor.rawValue) != 0 { throw Errno(rawValue: errno) }
+            } catch {
+                throw SpoolError(.writeFailed, "cannot sync the spool directory \(directory): \(error)")
             }
         }
 

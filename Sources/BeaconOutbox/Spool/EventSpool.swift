@@ -17,7 +17,8 @@ import Darwin
 /// syncs them to disk), ``read(after:maximumCount:)`` reads from the cursor without removing anything, and
 /// ``remove(through:)`` moves the cursor once the broker has confirmed what was read; segments behind the cursor
 /// are deleted. Opening a spool recovers from a crash: a record torn by a crash mid-write at the tail is cut off,
-/// a record whose checksum fails is skipped and counted.
+/// a record whose checksum fails, or bytes without a record frame up to the next good record, are skipped and
+/// counted as one damaged record.
 ///
 /// The spool holds at most ``maximumBytes``; ``append(_:)`` refuses what does not fit, and the caller counts it as
 /// dropped. All methods are thread-safe; they do blocking file I/O, so call them from a thread of your own, not
@@ -78,7 +79,7 @@ public final class EventSpool: Sendable {
         self.maximumBytes = maximumBytes
         self.segmentBytes = min(segmentBytes, maximumBytes)
         self.syncsWrites = syncsWrites
-        self.state = Mutex(try State.recover(directory: directory))
+        self.state = Mutex(try State.recover(directory: directory, syncsDirectory: syncsWrites))
     }
 
     deinit {
@@ -110,7 +111,7 @@ public final class EventSpool: Sendable {
                     try state.appendToTail(pending, records: pendingRecords, sync: syncsWrites)
                     pending.removeAll(keepingCapacity: true)
                     pendingRecords = 0
-                    try state.startNewTailSegment(directory: directory)
+                    try state.startNewTailSegment(directory: directory, sync: syncsWrites)
                 }
                 SpoolRecordCoding.encode(record, into: &pending)
                 pendingRecords += 1

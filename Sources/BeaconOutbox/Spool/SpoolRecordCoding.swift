@@ -21,9 +21,10 @@ enum SpoolRecordCoding {
     enum ReadResult {
         /// A good record, and the offset of the next one.
         case record(EventSpool.Record, next: Int64)
-        /// A framed record whose checksum or content is wrong, and the offset of the next one.
+        /// A framed record whose checksum or content is wrong, or bytes without a record frame (a damaged header),
+        /// and the offset of the next good record.
         case damaged(next: Int64)
-        /// No whole record here: the end of the data, or a torn write.
+        /// No whole record here and none after it: the end of the data, or a write torn by a crash.
         case truncated
     }
 
@@ -48,6 +49,10 @@ enum SpoolRecordCoding {
         bytes += payload
     }
 
+    /// Reads the record at `offset`. Where no record is framed (its header is damaged, or its length runs past the
+    /// end), or the framed record is damaged (its length may be what is wrong), the bytes up to the next good record
+    /// are one damaged record: damage in the middle of a segment loses no record after it. Only when no good record
+    /// follows a missing frame is it the end.
     static func read(
         from descriptor: FileDescriptor,
         at offset: Int64,
@@ -55,19 +60,58 @@ enum SpoolRecordCoding {
     ) throws(SpoolError)
         -> ReadResult
     {
-        guard let length = try recordLength(in: descriptor, at: offset), offset + length <= fileSize else {
+        switch try readFramed(from: descriptor, at: offset, fileSize: fileSize) {
+        case .record(let record, let next):
+            return .record(record, next: next)
+        case .damaged(let next):
+            return .damaged(next: try nextGoodRecord(in: descriptor, after: offset, fileSize: fileSize) ?? next)
+        case .truncated, nil:
+            if let next = try nextGoodRecord(in: descriptor, after: offset, fileSize: fileSize) {
+                return .damaged(next: next)
+            }
             return .truncated
+        }
+    }
+
+    /// Reads the record framed at `offset`; nil when no whole frame is there.
+    private static func readFramed(
+        from descriptor: FileDescriptor,
+        at offset: Int64,
+        fileSize: Int64
+    ) throws(SpoolError)
+        -> ReadResult?
+    {
+        guard let length = try recordLength(in: descriptor, at: offset), offset + length <= fileSize else {
+            return nil
         }
         let header = try readBytes(descriptor, at: offset, count: headerSize)
         let payload = try readBytes(descriptor, at: offset + Int64(headerSize), count: Int(length) - headerSize)
         let next = offset + length
-        guard payload.count == Int(length) - headerSize else { return .truncated }
+        guard payload.count == Int(length) - headerSize else { return nil }
         guard CRC32.checksum(payload) == littleEndian(header, at: 6) else { return .damaged(next: next) }
         var fields = payload[...]
         guard let routingKey = takeShortString(from: &fields), let eventID = takeShortString(from: &fields) else {
             return .damaged(next: next)
         }
         return .record(.init(routingKey: routingKey, eventID: eventID, body: Array(fields)), next: next)
+    }
+
+    /// The offset of the first good record (framed, checksum right) after `offset`, found by its magic; nil if none.
+    private static func nextGoodRecord(in descriptor: FileDescriptor, after offset: Int64, fileSize: Int64) throws(SpoolError) -> Int64? {
+        var chunkStart = offset + 1
+        while fileSize - chunkStart >= 2 {
+            let chunk = try readBytes(descriptor, at: chunkStart, count: Int(min(1 << 16, fileSize - chunkStart)))
+            guard chunk.count >= 2 else { return nil }
+            for index in 0..<(chunk.count - 1) where chunk[index] == magic.0 && chunk[index + 1] == magic.1 {
+                let candidate = chunkStart + Int64(index)
+                if case .record = try readFramed(from: descriptor, at: candidate, fileSize: fileSize) {
+                    return candidate
+                }
+            }
+            // The last byte again, in case a magic straddles two chunks.
+            chunkStart += Int64(chunk.count - 1)
+        }
+        return nil
     }
 
     /// The length of the record framed at `offset` (header included), or nil when no record header is there.
