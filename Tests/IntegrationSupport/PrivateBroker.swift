@@ -40,7 +40,8 @@ public final class PrivateBroker: Sendable {
             do {
                 try await ExternalCommand.run(script, ["start", directory.path, node] + ports.map(String.init))
                 return PrivateBroker(url: "amqp://guest:guest@127.0.0.1:\(ports[0])/%2F", directory: directory, script: script)
-            } catch where attempt < 3 {
+            } catch {
+                guard attempt < 3 else { throw error }
                 attempt += 1
             }
         }

@@ -176,8 +176,11 @@ public final class EventOutbox: Service, Sendable {
         var mode: Mode
         /// Records taken from the buffer and not yet published or spooled.
         var pending: [EventSpool.Record] = []
-        /// Publishes awaiting their confirms, by id.
+        /// Publishes awaiting their confirms, by id (ids follow the order events left the buffer).
         var inFlight: [UInt64: [MessagePacker.Packed]] = [:]
+        /// What publishes that failed carried, by id, until every earlier publish has settled: the spool takes events
+        /// in the order they left the buffer.
+        var failed: [UInt64: [EventSpool.Record]] = [:]
         /// The replay awaiting its confirms: its id, where it ends in the spool, and how many events it carries.
         var replay: (id: UInt64, end: EventSpool.Position, count: Int, messages: Int)?
         var nextID: UInt64 = 0
@@ -238,7 +241,9 @@ public final class EventOutbox: Service, Sendable {
     }
 
     private func spoolPendingAndReplay(_ state: inout LoopState, closing: Bool) async {
-        if !state.pending.isEmpty {
+        // Pending events are newer than any publish in flight: they wait until those have settled (and spooled what
+        // failed), so that they do not overtake them in the spool.
+        if !state.pending.isEmpty, state.inFlight.isEmpty, state.failed.isEmpty {
             await spool(state.pending)
             state.pending.removeAll(keepingCapacity: true)
         }
@@ -302,7 +307,7 @@ public final class EventOutbox: Service, Sendable {
                     )
                     setMode(spoolingNow(), in: &state)
                 }
-                await spool(failed)
+                state.failed[id] = failed
             case .replayed(let id, let outcomes):
                 guard let replay = state.replay, replay.id == id else { continue }
                 state.replay = nil
@@ -321,22 +326,34 @@ public final class EventOutbox: Service, Sendable {
                 }
             }
         }
+        await spoolSettledFailures(&state)
+    }
+
+    /// Spools what failed publishes carried, in publish order: each once every earlier publish has settled.
+    private func spoolSettledFailures(_ state: inout LoopState) async {
+        let oldestInFlight = state.inFlight.keys.min() ?? .max
+        let settled = state.failed.keys.filter { $0 < oldestInFlight }.sorted()
+        guard !settled.isEmpty else { return }
+        await spool(settled.flatMap { state.failed.removeValue(forKey: $0)! })
     }
 
     /// Returns true when everything is confirmed or spooled; past the deadline, spools what is still in flight.
     private func finishClosing(_ state: inout LoopState) async -> Bool {
-        if state.pending.isEmpty, state.inFlight.isEmpty, state.replay == nil { return true }
+        if state.pending.isEmpty, state.inFlight.isEmpty, state.failed.isEmpty, state.replay == nil { return true }
         guard let deadline = state.shutdownDeadline, ContinuousClock.now >= deadline else {
             if let deadline = state.shutdownDeadline { wakeUp(at: deadline, &state) }
             return false
         }
-        let unconfirmed = state.inFlight.keys.sorted().flatMap { state.inFlight[$0]!.flatMap(\.records) }
+        // In the order the events left the buffer: what failed or is unconfirmed, by publish, then what waits.
+        let unsettled = state.inFlight.mapValues { $0.flatMap(\.records) }.merging(state.failed) { inFlight, _ in inFlight }
+        let unconfirmed = state.inFlight.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.records.count } }
         state.inFlight.removeAll()
-        await spool(state.pending + unconfirmed)
+        state.failed.removeAll()
+        await spool(unsettled.keys.sorted().flatMap { unsettled[$0]! } + state.pending)
         state.pending.removeAll()
         logger.warning(
             "shutdown deadline passed before every event was confirmed: the rest is spooled for the next run",
-            metadata: ["events": "\(unconfirmed.count)"]
+            metadata: ["events": "\(unconfirmed)"]
         )
         return true
     }
