@@ -19,9 +19,11 @@ extension Engine {
             guard let channel = channelsByNumber[frame.channel], channel.incoming != nil else { return }
             let header = frame.payload.properties
             channel.incoming!.hasHeader = true
-            channel.incoming!.bodySize = Int(header.body_size)
+            let bodySize = Int(clamping: header.body_size)
+            channel.incoming!.bodySize = bodySize
             channel.incoming!.properties = AMQPProperties(header.decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
-            channel.incoming!.body.reserveCapacity(Int(header.body_size))
+            // The header's size is the peer's word: memory beyond a megabyte is taken as body frames really arrive.
+            channel.incoming!.body.reserveCapacity(min(bodySize, 1 << 20))
             if channel.incoming!.isComplete { completeContent(on: channel, session) }
         case AMQP_FRAME_BODY:
             guard let channel = channelsByNumber[frame.channel], channel.incoming != nil else { return }
