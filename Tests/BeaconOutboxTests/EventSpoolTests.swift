@@ -20,6 +20,21 @@ import Testing
         records.map { String(decoding: $0.body, as: UTF8.self) }
     }
 
+    /// Spools `range` with a spool that is closed again, then applies `damage` to the bytes of its one segment, given
+    /// the size of one record; returns the damaged bytes.
+    @discardableResult
+    func spoolRecords(_ range: Range<Int>, damage: (inout Data, _ recordSize: Int) -> Void) throws -> Data {
+        do {
+            let spool = try EventSpool(directory: directory)
+            try spool.append(records(range))
+        }
+        let segment = URL(fileURLWithPath: EventSpool.State.segmentPath(1, in: directory).string)
+        var data = try Data(contentsOf: segment)
+        damage(&data, SpoolRecordCoding.encodedSize(of: records(0..<1)[0]))
+        try data.write(to: segment)
+        return data
+    }
+
     @Test func keepsRecordsInOrderUntilRemoved() throws {
         let spool = try EventSpool(directory: directory)
         #expect(spool.isEmpty)
@@ -100,16 +115,8 @@ import Testing
     }
 
     @Test func skipsAndCountsARecordWhoseChecksumFails() throws {
-        do {
-            let spool = try EventSpool(directory: directory)
-            try spool.append(records(0..<3))
-        }
         // Flip one byte inside the second record's body.
-        let segment = URL(fileURLWithPath: EventSpool.State.segmentPath(1, in: directory).string)
-        var data = try Data(contentsOf: segment)
-        let recordSize = SpoolRecordCoding.encodedSize(of: records(0..<1)[0])
-        data[recordSize + recordSize - 2] ^= 0xff
-        try data.write(to: segment)
+        try spoolRecords(0..<3) { data, recordSize in data[recordSize + recordSize - 2] ^= 0xff }
 
         let reopened = try EventSpool(directory: directory)
         #expect(reopened.statistics.damagedRecords == 1)
@@ -128,15 +135,8 @@ import Testing
         ]
     )
     func skipsADamagedFrameAndKeepsWhatFollows(damage: (offset: Int, value: UInt8)) throws {
-        do {
-            let spool = try EventSpool(directory: directory)
-            try spool.append(records(0..<5))
-        }
+        let data = try spoolRecords(0..<5) { data, recordSize in data[recordSize + damage.offset] = damage.value }
         let segment = URL(fileURLWithPath: EventSpool.State.segmentPath(1, in: directory).string)
-        var data = try Data(contentsOf: segment)
-        let recordSize = SpoolRecordCoding.encodedSize(of: records(0..<1)[0])
-        data[recordSize + damage.offset] = damage.value
-        try data.write(to: segment)
 
         let reopened = try EventSpool(directory: directory)
         #expect(reopened.statistics.damagedRecords == 1)
@@ -147,7 +147,7 @@ import Testing
         #expect(bodies(try reopened.read(after: read.end, maximumCount: 10).records) == bodies(records(5..<6)))
         try reopened.remove(through: read.end)
         #expect(reopened.statistics.records == 1)
-        #expect(reopened.statistics.bytes == Int64(recordSize))
+        #expect(reopened.statistics.bytes == Int64(SpoolRecordCoding.encodedSize(of: records(0..<1)[0])))
     }
 
     @Test func manyThreadsAppendWithoutLosingOrTearing() async throws {

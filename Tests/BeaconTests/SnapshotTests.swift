@@ -8,35 +8,29 @@ struct SnapshotTests {
     @Test("a replaced snapshot is released at once when nobody holds it")
     func releasedWhenNotHeld() {
         let published = PublishedSnapshot<Int, Void>()
-        var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
-        weak let weakSnapshot = snapshot
-        published.replace(with: snapshot)
-        snapshot = nil
-        #expect(weakSnapshot != nil)
+        let weakSnapshot = publishNewSnapshot(into: published)
+        #expect(weakSnapshot.snapshot != nil)
 
         published.replace(with: nil)
 
-        #expect(weakSnapshot == nil)
+        #expect(weakSnapshot.snapshot == nil)
     }
 
     @Test("a snapshot replaced while a send holds it lives until the send lets go")
     func heldSnapshotOutlivesReplacement() throws {
         let published = PublishedSnapshot<Int, Void>()
-        var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
-        weak let weakSnapshot = snapshot
-        published.replace(with: snapshot)
-        snapshot = nil
+        let weakSnapshot = publishNewSnapshot(into: published)
 
         let held = try #require(published.takeReference().snapshot)
         published.replace(with: Snapshot<Int, Void>(registrations: []))
         let next = try #require(published.takeReference().snapshot)
 
-        #expect(weakSnapshot != nil)
-        #expect(held.toOpaque() == weakSnapshot.map { Unmanaged.passUnretained($0).toOpaque() })
+        #expect(weakSnapshot.snapshot != nil)
+        #expect(held.toOpaque() == weakSnapshot.snapshot.map { Unmanaged.passUnretained($0).toOpaque() })
         #expect(next.toOpaque() != held.toOpaque())
         held.release()
         next.release()
-        #expect(weakSnapshot == nil)
+        #expect(weakSnapshot.snapshot == nil)
         published.replace(with: nil)
         #expect(published.takeReference().isNothingPublished)
     }
@@ -44,10 +38,7 @@ struct SnapshotTests {
     @Test("taking many more references than one deposit refills the word, and every reference is accounted for")
     func refills() throws {
         let published = PublishedSnapshot<Int, Void>()
-        var snapshot: Snapshot<Int, Void>? = Snapshot<Int, Void>(registrations: [])
-        weak let weakSnapshot = snapshot
-        published.replace(with: snapshot)
-        snapshot = nil
+        let weakSnapshot = publishNewSnapshot(into: published)
 
         var taken: [Unmanaged<Snapshot<Int, Void>>] = []
         for _ in 0..<(10 * PublishedSnapshot<Int, Void>.depositSize + 3) {
@@ -57,11 +48,11 @@ struct SnapshotTests {
         for reference in taken {
             reference.release()
         }
-        #expect(weakSnapshot != nil)
+        #expect(weakSnapshot.snapshot != nil)
 
         published.replace(with: nil)
 
-        #expect(weakSnapshot == nil)
+        #expect(weakSnapshot.snapshot == nil)
     }
 
     @Test("a send that finds the word out of references, while another refills it, gets the snapshot from the registry")
@@ -135,6 +126,13 @@ struct SnapshotTests {
         #expect(strangers.allSatisfy { table.listIndex(for: ObjectIdentifier($0)) == nil })
         #expect(ObjectSenderTable([]).listIndex(for: ObjectIdentifier(objects[0])) == nil)
     }
+}
+
+/// Publishes a new empty snapshot into `published`, which then holds the only references to it.
+private func publishNewSnapshot(into published: borrowing PublishedSnapshot<Int, Void>) -> WeakSnapshot {
+    let snapshot = Snapshot<Int, Void>(registrations: [])
+    published.replace(with: snapshot)
+    return WeakSnapshot(snapshot)
 }
 
 extension TakenReference {

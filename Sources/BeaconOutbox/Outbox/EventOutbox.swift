@@ -345,15 +345,15 @@ public final class EventOutbox: Service, Sendable {
             return false
         }
         // In the order the events left the buffer: what failed or is unconfirmed, by publish, then what waits.
-        let unsettled = state.inFlight.mapValues { $0.flatMap(\.records) }.merging(state.failed) { inFlight, _ in inFlight }
-        let unconfirmed = state.inFlight.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.records.count } }
+        let unconfirmed = state.inFlight.mapValues { $0.flatMap(\.records) }
+        let unsettled = unconfirmed.merging(state.failed) { inFlight, _ in inFlight }
         state.inFlight.removeAll()
         state.failed.removeAll()
         await spool(unsettled.keys.sorted().flatMap { unsettled[$0]! } + state.pending)
         state.pending.removeAll()
         logger.warning(
             "shutdown deadline passed before every event was confirmed: the rest is spooled for the next run",
-            metadata: ["events": "\(unconfirmed)"]
+            metadata: ["events": "\(unconfirmed.values.reduce(0) { $0 + $1.count })"]
         )
         return true
     }

@@ -81,10 +81,10 @@ enum SpoolRecordCoding {
     ) throws(SpoolError)
         -> ReadResult?
     {
-        guard let length = try recordLength(in: descriptor, at: offset), offset + length <= fileSize else {
+        let header = try readBytes(descriptor, at: offset, count: headerSize)
+        guard let length = frameLength(header: header), offset + length <= fileSize else {
             return nil
         }
-        let header = try readBytes(descriptor, at: offset, count: headerSize)
         let payload = try readBytes(descriptor, at: offset + Int64(headerSize), count: Int(length) - headerSize)
         let next = offset + length
         guard payload.count == Int(length) - headerSize else { return nil }
@@ -114,9 +114,8 @@ enum SpoolRecordCoding {
         return nil
     }
 
-    /// The length of the record framed at `offset` (header included), or nil when no record header is there.
-    static func recordLength(in descriptor: FileDescriptor, at offset: Int64) throws(SpoolError) -> Int64? {
-        let header = try readBytes(descriptor, at: offset, count: headerSize)
+    /// The length of the record that `header` frames (header included), or nil when it is no record header.
+    private static func frameLength(header: [UInt8]) -> Int64? {
         guard header.count == headerSize, header[0] == magic.0, header[1] == magic.1 else { return nil }
         let payloadLength = Int(littleEndian(header, at: 2))
         guard payloadLength >= 1, payloadLength <= maximumPayload else { return nil }
