@@ -365,7 +365,8 @@ def package_benchmark_p50(cells: list[str]) -> float | None:
 def parse_bench_amqp(text: str) -> dict:
     """The msg/s of each part of scripts/bench-amqp's output, a value per round; for BeaconAMQP, per benchmark, each
     round's package-benchmark p50 with the table row it came from."""
-    result: dict = {"beacon": {}, "cloop": [], "pika_confirms": [], "pika_window": [], "pika_consume": []}
+    result: dict = {"beacon": {}, "cloop": [], "cloop_classic": [], "pika_confirms": [], "pika_window": [],
+                    "pika_consume": []}
     # package-benchmark tables: a title line, then a table whose rows start with the metric; take p50
     current = None
     for line in text.splitlines():
@@ -383,7 +384,7 @@ def parse_bench_amqp(text: str) -> dict:
             continue
         mode, rate = str(data.get("mode", "")), data.get("msgs_per_s")
         if mode.startswith("rabbitmq-c"):
-            result["cloop"].append(rate)
+            result["cloop" if data.get("queue_type") == "quorum" else "cloop_classic"].append(rate)
         elif mode.startswith("select+confirms"):
             result["pika_window"].append(rate)
         elif mode == "blocking+confirms":

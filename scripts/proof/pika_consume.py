@@ -1,4 +1,4 @@
-"""pika's consume throughput, written like BeaconAMQP's consume benchmark (Benchmarks/AMQPBenchmarks): a durable queue
+"""pika's consume throughput, written like BeaconAMQP's consume benchmark (Benchmarks/AMQPBenchmarks): a durable quorum queue
 filled with N 300-byte persistent messages (not timed), then consumed empty with prefetch 2,000 and one multiple-ack
 per 500 messages; prints {"consume_msgs_per_s": ...}.
 
@@ -16,7 +16,7 @@ args = parser.parse_args()
 queue = "bench.pika.consume"
 connection = pika.BlockingConnection(pika.URLParameters(args.url))
 channel = connection.channel()
-channel.queue_declare(queue, durable=True)
+channel.queue_declare(queue, durable=True, arguments={"x-queue-type": "quorum"})
 channel.queue_purge(queue)
 body = (b'{"schema":1,"id":"00000000-0000-4000-8000-000000000000","kind":"request","level":"info","message":"GET /hello 200"}'
         .ljust(299) + b"\n")
