@@ -40,7 +40,14 @@ let benchmarks: @Sendable () -> Void = {
 
         // Beacon's event messages: every property the event schema sets.
         let events = Fixture(url: url, queueType: queueType) { id in
-            AMQPProperties(contentType: "application/json", deliveryMode: .persistent, messageID: id, timestamp: Date(), type: "request", appID: "web")
+            AMQPProperties(
+                contentType: "application/json",
+                deliveryMode: .persistent,
+                messageID: id,
+                timestamp: Date(),
+                type: "request",
+                appID: "web"
+            )
         }
         Benchmark(
             "publish-confirm: 300 B event (message id, timestamp, type, app id), mandatory, to \(queue) (msg/s)",
