@@ -25,11 +25,15 @@ public struct Redaction: Sendable, Hashable {
     public let headerNames: Set<String>
     /// Lowercased words; a parameter or field whose name contains one is secret.
     public let secretWords: [String]
+    /// The ``secretWords`` that are ASCII, as bytes: what an ASCII name is searched for.
+    private let asciiSecretWords: [[UInt8]]
 
     /// A policy with the defaults plus `headerNames` and `secretWords` (any case).
     public init(headerNames: some Sequence<String> = [], secretWords: some Sequence<String> = []) {
         self.headerNames = Self.defaultHeaderNames.union(headerNames.map { $0.lowercased() })
         self.secretWords = Self.defaultSecretWords + secretWords.map { $0.lowercased() }
+        // A word with a non-ASCII character cannot occur in a lowercased ASCII name, so ASCII names need only these.
+        self.asciiSecretWords = self.secretWords.map { Array($0.utf8) }.filter { word in word.allSatisfy { $0 < 0x80 } }
     }
 
     /// True when the values of header `name` must not travel: one of ``headerNames``, or a name with a secret word in
@@ -40,8 +44,30 @@ public struct Redaction: Sendable, Hashable {
 
     /// True when a query parameter or field called `name` holds a secret (`password`, `access_token`, …).
     public func isSecretName(_ name: some StringProtocol) -> Bool {
+        // This runs for every metadata key of every log line: an ASCII name is searched byte by byte, ignoring ASCII
+        // case, with no lowercased copy (`String.contains` on strings cost microseconds a name).
+        if let found = name.utf8.withContiguousStorageIfAvailable({ Self.containsAnyWord(asciiSecretWords, inASCII: $0) }),
+            let found
+        {
+            return found
+        }
         let lowered = name.lowercased()
         return secretWords.contains { lowered.contains($0) }
+    }
+
+    /// Whether `name` contains one of `words` (lowercase ASCII), ignoring ASCII case; `nil` when `name` is not all ASCII,
+    /// where only Unicode lowercasing is right (the KELVIN SIGN `K` lowercases to an ASCII `k`).
+    private static func containsAnyWord(_ words: [[UInt8]], inASCII name: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard name.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return words.contains { word in
+            guard word.count <= name.count else { return false }
+            return (0...(name.count - word.count)).contains { start in
+                word.indices.allSatisfy { offset in
+                    let byte = name[start + offset]
+                    return (byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte) == word[offset]
+                }
+            }
+        }
     }
 
     /// A path with an optional query, its secret query values replaced: `/login?user=a&password=[REDACTED]`.

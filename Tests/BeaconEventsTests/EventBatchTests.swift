@@ -78,6 +78,25 @@ import Testing
         #expect(redaction.redactingQuery(ofPath: "/x?token") == "/x?token=[REDACTED]")
     }
 
+    @Test func secretNamesMatchAnywhereInAnyCase() {
+        for name in ["password", "DB_PASSWORD", "x-Access-Token", "sessionid", "pwd", "client.Secret", "SIGNATURE"] {
+            #expect(redaction.isSecretName(name), "\(name)")
+            #expect(redaction.isSecretName(name[...]), "\(name) as a substring")
+        }
+        for name in ["", "hb.request.id", "user", "passw", "tok", "http.method", "api key"] {
+            #expect(!redaction.isSecretName(name), "\(name)")
+        }
+        // Non-ASCII names are lowercased by Unicode's rules: the KELVIN SIGN lowercases to "k", so this spells token.
+        #expect(redaction.isSecretName("TO\u{212A}EN"))
+        #expect(redaction.isSecretName("mot-de-passe-Ü-password"))
+        #expect(!redaction.isSecretName("mot-de-passe-Ü"))
+        // Configured words, ASCII or not, in any case.
+        let custom = Redaction(secretWords: ["PIN", "Kennwort-ß"])
+        #expect(custom.isSecretName("card_Pin"))
+        #expect(custom.isSecretName("mein-KENNWORT-ß"))
+        #expect(!custom.isSecretName("kennwort-ss"))
+    }
+
     @Test func configuredNamesAddToTheDefaults() {
         let custom = Redaction(headerNames: ["X-Tenant-Key"], secretWords: ["PIN"])
         #expect(custom.isSecretHeader("x-tenant-key"))
