@@ -39,16 +39,19 @@ import Testing
 
     /// Every event in the test queue, in order, read with basic.get until it is empty.
     func drainQueue(_ connection: AMQPConnection) async throws -> [Event] {
+        try await drainMessages(connection).flatMap { $0 }
+    }
+
+    /// The events of each message in the test queue, in order, read with basic.get until it is empty.
+    func drainMessages(_ connection: AMQPConnection) async throws -> [[Event]] {
         let channel = try await connection.openChannel()
         defer { Task { await channel.close() } }
-        var events: [Event] = []
+        var messages: [[Event]] = []
         while let delivery = try await channel.get(queue: queue) {
-            for result in EventBatch.decode(delivery.body, contentType: delivery.properties.contentType) {
-                events.append(try result.get())
-            }
+            messages.append(try EventBatch.decode(delivery.body, contentType: delivery.properties.contentType).map { try $0.get() })
             try channel.ack(delivery)
         }
-        return events
+        return messages
     }
 
     /// Runs the outbox in a service group until `body` returns, then shuts it down gracefully.
@@ -183,6 +186,47 @@ import Testing
         }
         // In order: events still in flight when the first publish failed reach the spool before the ones behind them.
         #expect(try await drainQueue(connection).map(\.id) == sent.map(\.id))
+        await connection.close()
+    }
+
+    @Test func lingersOnlyWhileBusyAndNeverPastItsDuration() {
+        let linger = EventOutbox.Linger(events: 128, duration: .milliseconds(5))
+        let since = ContinuousClock.now
+        // Busy (the last publish carried at least 128 / 16 = 8 events): fewer than 128 wait, at most 5 ms.
+        #expect(linger.deadline(pending: 1, since: since, lastPublished: 8) == since.advanced(by: .milliseconds(5)))
+        #expect(linger.deadline(pending: 127, since: since, lastPublished: 500) == since.advanced(by: .milliseconds(5)))
+        // Enough for a message: they go now.
+        #expect(linger.deadline(pending: 128, since: since, lastPublished: 500) == nil)
+        // A trickle (the last publish carried fewer than 8): every event goes at once.
+        #expect(linger.deadline(pending: 1, since: since, lastPublished: 7) == nil)
+        #expect(linger.deadline(pending: 1, since: since, lastPublished: 0) == nil)
+        // However small `events`, a publish of one event is a trickle.
+        #expect(EventOutbox.Linger(events: 4, duration: .seconds(1)).deadline(pending: 1, since: since, lastPublished: 1) == nil)
+    }
+
+    @Test func aLingeringOutboxDeliversEverythingInOrderAndFlushesOnShutdown() async throws {
+        let connection = try await connect()
+        // A linger far longer than the test: what lingers at the end goes out only because the outbox shuts down.
+        let outbox = EventOutbox(
+            transport: try await AMQPEventTransport(connection: connection, exchange: exchange),
+            spool: try EventSpool(directory: spoolDirectory),
+            configuration: .init(maximumPublishesInFlight: 1, linger: .init(events: 64, duration: .seconds(60)))
+        )
+        let first = events(1)
+        let burst = events(300)
+        let last = events(3)
+        try await withRunningOutbox(outbox) {
+            // Idle: the first event does not wait a minute.
+            outbox.enqueue(first[0])
+            #expect(await eventually { outbox.statistics.delivered == 1 })
+            for event in burst + last { outbox.enqueue(event) }
+            #expect(await eventually { outbox.statistics.buffered == 0 })
+        }
+        #expect(outbox.statistics.delivered == 304)
+        #expect(outbox.statistics.spooled == 0)
+        let messages = try await drainMessages(connection)
+        #expect(messages.first?.map(\.id) == first.map(\.id))
+        #expect(messages.flatMap { $0 }.map(\.id) == (first + burst + last).map(\.id))
         await connection.close()
     }
 

@@ -39,6 +39,8 @@ public final class EventOutbox: Service, Sendable {
         public var retryDelay: ClosedRange<Duration>
         /// How long a graceful shutdown may wait for confirms before it spools the rest.
         public var shutdownDeadline: Duration
+        /// Under load, how long a publish may wait for more events to pack with its first; `nil` publishes at once.
+        public var linger: Linger?
 
         public init(
             bufferCapacity: Int = 8192,
@@ -47,10 +49,15 @@ public final class EventOutbox: Service, Sendable {
             maximumPublishesInFlight: Int = 8,
             spoolThreshold: Int? = nil,
             retryDelay: ClosedRange<Duration> = .milliseconds(100)...(.seconds(5)),
-            shutdownDeadline: Duration = .seconds(5)
+            shutdownDeadline: Duration = .seconds(5),
+            linger: Linger? = nil
         ) {
             precondition(bufferCapacity > 0 && maximumEventsPerMessage > 0 && maximumMessageBytes > 0)
             precondition(maximumPublishesInFlight > 0)
+            precondition(
+                linger.map { $0.events > 0 && $0.events <= maximumEventsPerMessage } ?? true,
+                "a linger waits for 1 to maximumEventsPerMessage events"
+            )
             self.bufferCapacity = bufferCapacity
             self.maximumEventsPerMessage = maximumEventsPerMessage
             self.maximumMessageBytes = maximumMessageBytes
@@ -58,6 +65,33 @@ public final class EventOutbox: Service, Sendable {
             self.spoolThreshold = spoolThreshold ?? max(1, bufferCapacity / 4)
             self.retryDelay = retryDelay
             self.shutdownDeadline = shutdownDeadline
+            self.linger = linger
+        }
+    }
+
+    /// Packing more events into each message while events arrive fast: a broker spends about the same on a message
+    /// of 10 events as on one of 100 (a quorum queue, one publish in flight: ~300 µs of its CPU each), so fewer,
+    /// fuller messages take it less CPU an event.
+    ///
+    /// A publish waits until ``events`` events are ready, or until the first of them has waited ``duration``, but
+    /// only while the previous publish carried at least a sixteenth of ``events`` (and at least 2): at a trickle
+    /// every event goes at once, and the wait is never longer than ``duration``. Graceful shutdown never waits.
+    public struct Linger: Sendable, Hashable {
+        /// Events that make a message worth publishing at once.
+        public var events: Int
+        /// The longest the first event of a message waits for others.
+        public var duration: Duration
+
+        public init(events: Int, duration: Duration) {
+            self.events = events
+            self.duration = duration
+        }
+
+        /// Until when `pending` events, the oldest ready since `since`, wait for more after a publish of
+        /// `lastPublished` events; `nil` when they go now.
+        func deadline(pending: Int, since: ContinuousClock.Instant, lastPublished: Int) -> ContinuousClock.Instant? {
+            guard pending < events, lastPublished >= max(2, events / 16) else { return nil }
+            return since.advanced(by: duration)
         }
     }
 
@@ -184,6 +218,10 @@ public final class EventOutbox: Service, Sendable {
         /// The replay awaiting its confirms: its id, where it ends in the spool, and how many events it carries.
         var replay: (id: UInt64, end: EventSpool.Position, count: Int, messages: Int)?
         var nextID: UInt64 = 0
+        /// When the oldest of `pending` left the buffer.
+        var pendingSince: ContinuousClock.Instant?
+        /// Events the last direct publish carried: how busy the outbox is, for ``Configuration/linger``.
+        var lastPublishCount = 0
         /// When the loop has asked to be woken up by a timer.
         var wakeUpAt: ContinuousClock.Instant?
         var shutdownDeadline: ContinuousClock.Instant?
@@ -194,7 +232,9 @@ public final class EventOutbox: Service, Sendable {
         counters.modeChanged(isSpooling: state.mode.isSpooling)
         while true {
             await handleCompletions(&state)
+            if state.pending.isEmpty { state.pendingSince = nil }
             state.pending += buffer.takeAll().map(Self.record(for:))
+            if state.pendingSince == nil, !state.pending.isEmpty { state.pendingSince = .now }
             let closing = buffer.isClosing || Task.isCancelled
             if closing, state.shutdownDeadline == nil {
                 state.shutdownDeadline = .now.advanced(by: configuration.shutdownDeadline)
@@ -220,7 +260,12 @@ public final class EventOutbox: Service, Sendable {
     private func publishPending(_ state: inout LoopState, closing: Bool) async {
         guard !state.pending.isEmpty else { return }
         if state.inFlight.count < configuration.maximumPublishesInFlight || closing {
+            if !closing, let lingerUntil = lingerDeadline(state), ContinuousClock.now < lingerUntil {
+                wakeUp(at: lingerUntil, &state)
+                return
+            }
             let records = state.pending
+            state.lastPublishCount = records.count
             state.pending.removeAll(keepingCapacity: true)
             let id = state.nextID
             state.nextID += 1
@@ -238,6 +283,12 @@ public final class EventOutbox: Service, Sendable {
             setMode(spoolingNow(), in: &state)
             await spoolPendingAndReplay(&state, closing: closing)
         }
+    }
+
+    /// Until when the pending events wait for more (``Configuration/linger``), or `nil` when they go now.
+    private func lingerDeadline(_ state: LoopState) -> ContinuousClock.Instant? {
+        guard let linger = configuration.linger, let since = state.pendingSince else { return nil }
+        return linger.deadline(pending: state.pending.count, since: since, lastPublished: state.lastPublishCount)
     }
 
     private func spoolPendingAndReplay(_ state: inout LoopState, closing: Bool) async {
