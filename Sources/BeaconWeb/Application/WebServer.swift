@@ -35,17 +35,18 @@ public struct WebServer: Sendable {
     public init(settings: WebConfiguration) async throws(ConfigurationError) {
         self.settings = settings
         let consoleLevel: Logger.Level = settings.debug ? .debug : .info
-        let console: @Sendable (String) -> any LogHandler = { LineLogHandler.standardError(label: $0, logLevel: consoleLevel) }
+        let console: @Sendable (String) -> LineLogHandler = { LineLogHandler.standardError(label: $0, logLevel: consoleLevel) }
         // Metrics first: the outbox makes its counters when it is made.
         metrics = PrometheusMetrics()
         metrics.bootstrap()
         let pipeline =
             settings.eventsEnabled
-            ? try await EventPipeline.connect(configuration: settings, outboxConfiguration: Self.outboxConfiguration, logHandler: console) : nil
+            ? try await EventPipeline.connect(configuration: settings, outboxConfiguration: Self.outboxConfiguration, logHandler: { console($0) })
+            : nil
         let publisher = pipeline.map { EventPublisher(outbox: $0.outbox, service: settings.service, minimumLevel: settings.eventLevel) }
         LoggingSystem.bootstrap { label in
             guard let publisher else { return console(label) }
-            return MultiplexLogHandler([console(label), EventLogHandler(label: label, publisher: publisher)])
+            return LogHandlerPair(console(label), EventLogHandler(label: label, publisher: publisher))
         }
         app = BeaconApp(service: settings.service, debug: settings.debug, logger: Logger(label: settings.service))
         publisher?.publishRequests(of: app)

@@ -20,7 +20,7 @@ import Logging
 ///
 /// ```swift
 /// LoggingSystem.bootstrap { label in
-///     MultiplexLogHandler([LineLogHandler.standardError(label: label), EventLogHandler(label: label, publisher: publisher)])
+///     LogHandlerPair(LineLogHandler.standardError(label: label), EventLogHandler(label: label, publisher: publisher))
 /// }
 /// ```
 public struct EventLogHandler: LogHandler {
