@@ -20,6 +20,17 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 5
     )
 
+    /// One benchmark of `measure` on `fixture`, which connects before and closes after.
+    func register(_ name: String, on fixture: Fixture, measuring measure: @escaping @Sendable (Fixture, Benchmark) async -> Void) {
+        Benchmark(
+            name,
+            configuration: configuration,
+            closure: { benchmark, fixture in await measure(fixture, benchmark) },
+            setup: { try await fixture.connect() },
+            teardown: { await fixture.close() }
+        )
+    }
+
     // Quorum queues first (RabbitMQ's durable, replicated queue type, and the one the goals are measured on), then
     // classic queues: on RabbitMQ 3.10 a classic queue keeps its backlog on its own heap, and collecting that heap
     // sets the pace on two cores whatever the client (README, "AMQP client").
@@ -30,13 +41,7 @@ let benchmarks: @Sendable () -> Void = {
         let plain = Fixture(url: url, queueType: queueType) { _ in
             AMQPProperties(contentType: "application/json", deliveryMode: .persistent)
         }
-        Benchmark(
-            "publish-confirm: 300 B persistent, mandatory, to \(queue) (msg/s)",
-            configuration: configuration,
-            closure: { benchmark, fixture in await fixture.measurePublishing(benchmark) },
-            setup: { try await plain.connect() },
-            teardown: { await plain.close() }
-        )
+        register("publish-confirm: 300 B persistent, mandatory, to \(queue) (msg/s)", on: plain) { await $0.measurePublishing($1) }
 
         // Beacon's event messages: every property the event schema sets.
         let events = Fixture(url: url, queueType: queueType) { id in
@@ -49,21 +54,12 @@ let benchmarks: @Sendable () -> Void = {
                 appID: "web"
             )
         }
-        Benchmark(
-            "publish-confirm: 300 B event (message id, timestamp, type, app id), mandatory, to \(queue) (msg/s)",
-            configuration: configuration,
-            closure: { benchmark, fixture in await fixture.measurePublishing(benchmark) },
-            setup: { try await events.connect() },
-            teardown: { await events.close() }
-        )
-
-        Benchmark(
-            "consume-ack: 300 B event from \(queue), prefetch 2,000, one multiple-ack per batch (msg/s)",
-            configuration: configuration,
-            closure: { benchmark, fixture in await fixture.measureConsuming(benchmark) },
-            setup: { try await events.connect() },
-            teardown: { await events.close() }
-        )
+        register("publish-confirm: 300 B event (message id, timestamp, type, app id), mandatory, to \(queue) (msg/s)", on: events) {
+            await $0.measurePublishing($1)
+        }
+        register("consume-ack: 300 B event from \(queue), prefetch 2,000, one multiple-ack per batch (msg/s)", on: events) {
+            await $0.measureConsuming($1)
+        }
     }
 }
 

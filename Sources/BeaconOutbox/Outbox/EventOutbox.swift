@@ -260,7 +260,10 @@ public final class EventOutbox: Service, Sendable {
     private func publishPending(_ state: inout LoopState, closing: Bool) async {
         guard !state.pending.isEmpty else { return }
         if state.inFlight.count < configuration.maximumPublishesInFlight || closing {
-            if !closing, let lingerUntil = lingerDeadline(state), ContinuousClock.now < lingerUntil {
+            if !closing, let linger = configuration.linger, let since = state.pendingSince,
+                let lingerUntil = linger.deadline(pending: state.pending.count, since: since, lastPublished: state.lastPublishCount),
+                ContinuousClock.now < lingerUntil
+            {
                 wakeUp(at: lingerUntil, &state)
                 return
             }
@@ -283,12 +286,6 @@ public final class EventOutbox: Service, Sendable {
             setMode(spoolingNow(), in: &state)
             await spoolPendingAndReplay(&state, closing: closing)
         }
-    }
-
-    /// Until when the pending events wait for more (``Configuration/linger``), or `nil` when they go now.
-    private func lingerDeadline(_ state: LoopState) -> ContinuousClock.Instant? {
-        guard let linger = configuration.linger, let since = state.pendingSince else { return nil }
-        return linger.deadline(pending: state.pending.count, since: since, lastPublished: state.lastPublishCount)
     }
 
     private func spoolPendingAndReplay(_ state: inout LoopState, closing: Bool) async {
