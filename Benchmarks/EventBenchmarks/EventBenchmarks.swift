@@ -39,6 +39,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("Event: make a request event, new id and time (per event)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(
+                Event(service: "web", kind: .request, level: .info, logger: "web.request", message: "GET /hello 200 0.41ms", request: event.request)
+            )
+        }
+    }
+
     Benchmark("Event: decode JSON (per event)") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try Event(json: json))

@@ -53,6 +53,15 @@ import Testing
         let json = String(decoding: event.jsonBytes(), as: UTF8.self)
         #expect(json.contains(#""message":"a\"b\\c\nd\u0000e\u001ff"#))
         #expect(try Event(json: event.jsonBytes()).message == event.message)
+
+        event.message = "\n\"\t\r"  // escapes only, back to back, at both ends
+        event.metadata = ["k\u{7}": "é\\"]
+        let edges = String(decoding: event.jsonBytes(), as: UTF8.self)
+        #expect(edges.contains(#""message":"\n\"\t\r""#))
+        #expect(edges.contains(#""k\u0007":"é\\""#))
+        let decoded = try Event(json: event.jsonBytes())
+        #expect(decoded.message == event.message)
+        #expect(decoded.metadata == event.metadata)
     }
 
     @Test func readsWhatOtherProducersWrite() throws {
@@ -190,6 +199,20 @@ import Testing
         #expect(characters[14] == "7")
         #expect("89ab".contains(characters[19]))
         #expect(Set((0..<1000).map { _ in Event.makeID() }).count == 1000)
+        #expect(early.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase })
+    }
+
+    @Test func idsMadeInTheSameMillisecondOnManyThreadsAreAllDifferent() async {
+        let time = Event.Timestamp(millisecondsSince1970: 1_763_721_330_123)
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask { (0..<25_000).map { _ in Event.makeID(at: time) } }
+            }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(ids.count == 100_000)
+        #expect(Set(ids).count == 100_000)
+        #expect(Set(ids.map { $0.prefix(14) }).count == 1)  // the time and the version
     }
 
     @Test func routingKeyIsServiceKindLevel() {

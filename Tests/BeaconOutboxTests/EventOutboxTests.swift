@@ -4,6 +4,7 @@ import Foundation
 import IntegrationSupport
 import Logging
 import ServiceLifecycle
+import Synchronization
 import SystemPackage
 import Testing
 
@@ -204,6 +205,34 @@ import Testing
         #expect(EventOutbox.Linger(events: 4, duration: .seconds(1)).deadline(pending: 1, since: since, lastPublished: 1) == nil)
     }
 
+    @Test func theBufferWakesItsConsumerOnlyForTheEventsItAwaits() async throws {
+        let buffer = EventBuffer(capacity: 5)
+        let woken = WakeUps()
+        let consumer = Task {
+            await buffer.waitForEvents(atLeast: 3)
+            woken.count.add(1, ordering: .relaxed)
+            await buffer.waitForEvents(atLeast: 1000)  // more than the buffer holds: until it is full
+            woken.count.add(1, ordering: .relaxed)
+            _ = buffer.takeAll()
+            await buffer.waitForEvents(atLeast: 1000)
+            woken.count.add(1, ordering: .relaxed)
+        }
+        func wakeUps(after appending: Int) async throws -> Int {
+            for event in events(appending) { #expect(buffer.append(event) == .accepted) }
+            try await Task.sleep(for: .milliseconds(100))
+            return woken.count.load(ordering: .relaxed)
+        }
+        #expect(try await wakeUps(after: 2) == 0)
+        #expect(try await wakeUps(after: 1) == 1)
+        #expect(try await wakeUps(after: 1) == 1)
+        #expect(try await wakeUps(after: 1) == 2)
+        #expect(try await wakeUps(after: 1) == 2)
+        // A wake-up (a confirm, a timer) does not wait for events.
+        buffer.wake()
+        await consumer.value
+        #expect(woken.count.load(ordering: .relaxed) == 3)
+    }
+
     @Test func aLingeringOutboxDeliversEverythingInOrderAndFlushesOnShutdown() async throws {
         let connection = try await connect()
         // A linger far longer than the test: what lingers at the end goes out only because the outbox shuts down.
@@ -286,4 +315,9 @@ import Testing
         #expect(outbox.statistics.inSpool == statistics.inSpool + 1)
         await connection.close()
     }
+}
+
+/// How often a consumer of the buffer has woken up.
+private final class WakeUps: Sendable {
+    let count = Atomic<Int>(0)
 }

@@ -70,23 +70,37 @@ enum JSONValue: Equatable {
 
 extension [UInt8] {
     /// Appends `string` as a JSON string literal: quotes, backslashes and control characters escaped.
+    ///
+    /// The runs between characters to escape are copied whole: on the hot path (every event the web publishes) most
+    /// strings have none.
     mutating func appendJSONString(_ string: String) {
         append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                append(hexDigit(byte >> 4))
-                append(hexDigit(byte & 0xf))
-            default: append(byte)
+        var string = string
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            for index in utf8.indices where utf8[index] < 0x20 || utf8[index] == UInt8(ascii: "\"") || utf8[index] == UInt8(ascii: "\\") {
+                append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                appendJSONEscape(utf8[index])
+                runStart = index + 1
             }
+            append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
         }
         append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the JSON escape of a quote, a backslash or a control character.
+    private mutating func appendJSONEscape(_ byte: UInt8) {
+        append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(byte)
+        case UInt8(ascii: "\n"): append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): append(UInt8(ascii: "t"))
+        default:
+            append(contentsOf: "u00".utf8)
+            append(hexDigit(byte >> 4))
+            append(hexDigit(byte & 0xf))
+        }
     }
 
     /// Appends a finite number as JSON (Swift's shortest round-tripping form, e.g. `0.41`, `1e-05`).

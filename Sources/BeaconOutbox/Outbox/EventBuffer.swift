@@ -4,8 +4,8 @@ import Synchronization
 
 /// The outbox's bounded memory buffer: producers append without waiting; one consumer takes everything at once.
 ///
-/// The consumer sleeps in ``waitForEvents()`` and is woken only when the buffer goes from empty to non-empty (or by
-/// ``wake()``), so a busy producer pays for one wake-up per batch, not one per event.
+/// The consumer sleeps in ``waitForEvents(atLeast:)`` and is woken only when the buffer reaches the count it asked for
+/// (or by ``wake()``), so a busy producer pays for one wake-up per batch, not one per event.
 final class EventBuffer: Sendable {
     enum AppendResult {
         case accepted
@@ -18,6 +18,8 @@ final class EventBuffer: Sendable {
     private struct State: ~Copyable {
         var events: Deque<Event> = []
         var waiter: CheckedContinuation<Void, Never>?
+        /// How many events wake the waiter.
+        var wakeCount = 1
         /// A ``wake()`` that came while nobody waited: the next wait returns at once.
         var isWakePending = false
         var isClosing = false
@@ -41,6 +43,7 @@ final class EventBuffer: Sendable {
             if state.isClosed { return (.closed, nil) }
             guard state.events.count < capacity else { return (.full, nil) }
             state.events.append(event)
+            guard state.events.count >= state.wakeCount else { return (.accepted, nil) }
             let waiter = state.waiter
             state.waiter = nil
             return (.accepted, waiter)
@@ -58,16 +61,19 @@ final class EventBuffer: Sendable {
         }
     }
 
-    /// Returns when there are events, on ``wake()``, when closing begins, or when the task is cancelled.
-    func waitForEvents() async {
+    /// Returns when the buffer holds `count` events (at most its capacity), on ``wake()``, when closing begins, or
+    /// when the task is cancelled.
+    func waitForEvents(atLeast count: Int = 1) async {
+        let wakeCount = min(max(1, count), capacity)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state in
-                    if state.isWakePending || !state.events.isEmpty || state.isClosing || Task.isCancelled {
+                    if state.isWakePending || state.events.count >= wakeCount || state.isClosing || Task.isCancelled {
                         state.isWakePending = false
                         return true
                     }
                     state.waiter = continuation
+                    state.wakeCount = wakeCount
                     return false
                 }
                 if ready { continuation.resume() }

@@ -224,6 +224,9 @@ public final class EventOutbox: Service, Sendable {
         var lastPublishCount = 0
         /// When the loop has asked to be woken up by a timer.
         var wakeUpAt: ContinuousClock.Instant?
+        /// How many new events are worth waking the loop for: more than one while a publish waits for a free slot or
+        /// lingers, so that a busy producer does not wake it for every event.
+        var eventsAwaited = 1
         var shutdownDeadline: ContinuousClock.Instant?
     }
 
@@ -231,6 +234,7 @@ public final class EventOutbox: Service, Sendable {
         var state = LoopState(mode: spool.isEmpty ? .direct : spoolingNow())
         counters.modeChanged(isSpooling: state.mode.isSpooling)
         while true {
+            state.eventsAwaited = 1
             await handleCompletions(&state)
             if state.pending.isEmpty { state.pendingSince = nil }
             state.pending += buffer.takeAll().map(Self.record(for:))
@@ -247,7 +251,7 @@ public final class EventOutbox: Service, Sendable {
             }
             counters.observe(buffered: buffer.count, inSpool: spool.statistics.records)
             if closing, await finishClosing(&state) { return }
-            await buffer.waitForEvents()
+            await buffer.waitForEvents(atLeast: state.eventsAwaited)
         }
     }
 
@@ -265,6 +269,7 @@ public final class EventOutbox: Service, Sendable {
                 ContinuousClock.now < lingerUntil
             {
                 wakeUp(at: lingerUntil, &state)
+                state.eventsAwaited = linger.events - state.pending.count
                 return
             }
             let records = state.pending
@@ -278,7 +283,10 @@ public final class EventOutbox: Service, Sendable {
             transport.publish(packed.map(\.message)) { outcomes in
                 self.complete(.published(id: id, outcomes: outcomes))
             }
-        } else if state.pending.count >= configuration.spoolThreshold {
+        } else if state.pending.count < configuration.spoolThreshold {
+            // A completion wakes the loop when a slot frees up; until then, only enough events to spool.
+            state.eventsAwaited = configuration.spoolThreshold - state.pending.count
+        } else {
             logger.warning(
                 "the event broker is not keeping up: spooling events to disk until it catches up",
                 metadata: ["waiting": "\(state.pending.count)", "spool": "\(spool.directory)"]

@@ -22,6 +22,9 @@ public final class EventPublisher: Sendable {
     public let service: String
     /// The lowest level published (`BEACON_EVENT_LEVEL`); lower events are not made at all.
     public let minimumLevel: Event.Level
+    /// The loggers of request and error events, `<service>.request` and `<service>.error`.
+    private let requestLogger: String
+    private let errorLogger: String
     private let subscriptions = Mutex<[Subscription]>([])
 
     /// A publisher into `outbox` for events of `service`. Connect it to an app with ``publishRequests(of:)``, and to
@@ -31,6 +34,8 @@ public final class EventPublisher: Sendable {
         self.outbox = outbox
         self.service = service
         self.minimumLevel = minimumLevel
+        self.requestLogger = "\(service).request"
+        self.errorLogger = "\(service).error"
     }
 
     /// Subscribes to `app`'s `requestFinished` and `gotRequestException`: from now on each of its requests yields a
@@ -81,7 +86,7 @@ public final class EventPublisher: Sendable {
             service: service,
             kind: .request,
             level: level,
-            logger: "\(service).request",
+            logger: requestLogger,
             message: "\(request.method.rawValue) \(path) \(finished.status.code) \(RequestLog.milliseconds(finished.duration))ms",
             request: eventRequest
         )
@@ -104,7 +109,7 @@ public final class EventPublisher: Sendable {
             service: service,
             kind: .error,
             level: .error,
-            logger: "\(service).error",
+            logger: errorLogger,
             message: "Exception on \(path) [\(request.method.rawValue)]",
             source: source,
             request: eventRequest,
