@@ -55,6 +55,16 @@ import Testing
         #expect(spool.statistics.bytes == 0)
     }
 
+    @Test func makesItsDirectoryAndMissingParents() throws {
+        let nested = directory.appending("var").appending("spool").appending("web")
+        do {
+            let spool = try EventSpool(directory: nested)
+            try spool.append(records(0..<3))
+        }
+        let reopened = try EventSpool(directory: nested)
+        #expect(bodies(try reopened.read(maximumCount: 10).records) == bodies(records(0..<3)))
+    }
+
     @Test func survivesAReopenWithItsCursor() throws {
         do {
             let spool = try EventSpool(directory: directory)

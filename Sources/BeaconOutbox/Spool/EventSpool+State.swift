@@ -28,12 +28,26 @@ extension EventSpool {
         // MARK: Opening
 
         /// Opens the spool in `directory`, creating it if needed, and recovers from whatever a crash left. With
-        /// `syncsDirectory`, the directory is synced once the tail segment is open (it may have just been made).
+        /// `syncsDirectory`, the directory is synced once the tail segment is open (it may have just been made), and
+        /// so is the parent of each directory made, so that a crash cannot take the spool's directory away with the
+        /// records in it.
         static func recover(directory: FilePath, syncsDirectory: Bool) throws(SpoolError) -> State {
+            var made: [FilePath] = []
+            var ancestor = directory
+            while !ancestor.components.isEmpty, !FileManager.default.fileExists(atPath: ancestor.string) {
+                made.append(ancestor)
+                ancestor.removeLastComponent()
+            }
             do {
                 try FileManager.default.createDirectory(atPath: directory.string, withIntermediateDirectories: true)
             } catch {
                 throw SpoolError(.cannotOpen, "cannot create the spool directory \(directory): \(error)")
+            }
+            if syncsDirectory {
+                for directory in made {
+                    let parent = directory.removingLastComponent()
+                    try syncDirectory(parent.isEmpty ? "." : parent)
+                }
             }
             var segments = try listSegments(in: directory)
             var cursor = readCursor(in: directory) ?? Position(segment: segments.first ?? 1, offset: 0)

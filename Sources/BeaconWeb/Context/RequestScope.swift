@@ -33,6 +33,9 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     /// The path and query as the client sent them. They may hold secrets (`?token=…`): anything that leaves the
     /// process uses ``redactedPath``.
     public let path: String
+    /// ``path`` with the values of secret query parameters (`password`, `token`, `secret`, …) replaced: what the log
+    /// line and the events show.
+    public let redactedPath: String
     /// The request headers as the client sent them, secrets included: see ``redactedHeaders``.
     public let headers: HTTPFields
     private let channel: (any Channel)?
@@ -53,6 +56,7 @@ public final class RequestScope: Sendable, CustomStringConvertible {
         self.id = id
         self.method = request.method
         self.path = request.uri.description
+        self.redactedPath = redaction.redactingQuery(ofPath: path)
         self.headers = request.headers
         self.channel = channel
         self.endpointPath = endpointPath
@@ -67,9 +71,6 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     public var endpoint: String? {
         endpointPath.value.flatMap { $0 == "NotFound" ? nil : $0 }
     }
-
-    /// ``path`` with the values of secret query parameters (`password`, `token`, `secret`, …) replaced.
-    public var redactedPath: String { redaction.redactingQuery(ofPath: path) }
 
     /// The request headers with the values of secret ones (`Authorization`, `Cookie`, `X-Access-Token`, …) replaced,
     /// and secret query parameters in the others' URLs (`Referer: https://h/reset?token=…`) too.
