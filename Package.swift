@@ -224,4 +224,16 @@ if Context.environment["BEACON_BENCHMARKS"] != nil {
             )
         )
     }
+    // Hummingbird alone, for scripts/bench-web's ceiling.
+    package.targets.append(
+        .executableTarget(
+            name: "BareHello",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/BareHello",
+            swiftSettings: swiftSettings
+        )
+    )
 }

@@ -17,6 +17,8 @@ final class EventBuffer: Sendable {
 
     private struct State: ~Copyable {
         var events: Deque<Event> = []
+        /// When the oldest of `events` came in.
+        var oldestArrival: ContinuousClock.Instant?
         var waiter: CheckedContinuation<Void, Never>?
         /// How many events wake the waiter.
         var wakeCount = 1
@@ -42,6 +44,7 @@ final class EventBuffer: Sendable {
         let (result, waiter) = state.withLock { state -> (AppendResult, CheckedContinuation<Void, Never>?) in
             if state.isClosed { return (.closed, nil) }
             guard state.events.count < capacity else { return (.full, nil) }
+            if state.events.isEmpty { state.oldestArrival = .now }
             state.events.append(event)
             guard state.events.count >= state.wakeCount else { return (.accepted, nil) }
             let waiter = state.waiter
@@ -52,12 +55,13 @@ final class EventBuffer: Sendable {
         return result
     }
 
-    /// Everything buffered, oldest first; the buffer is left empty.
-    func takeAll() -> [Event] {
+    /// Everything buffered, oldest first, and when the oldest came in; the buffer is left empty.
+    func takeAll() -> (events: [Event], oldestArrival: ContinuousClock.Instant?) {
         state.withLock { state in
             let events = Array(state.events)
             state.events.removeAll(keepingCapacity: true)
-            return events
+            defer { state.oldestArrival = nil }
+            return (events, state.oldestArrival)
         }
     }
 

@@ -9,7 +9,8 @@ import Synchronization
 /// ``enqueue(_:)`` puts an event in a bounded memory buffer and returns at once; it never blocks and never does
 /// I/O. The outbox's ``run()`` loop (a swift-service-lifecycle `Service`) drains the buffer, packs events that
 /// share a routing key into one message, and hands them to the transport, which confirms each message. Several
-/// publishes may be in flight; the loop keeps draining the buffer meanwhile.
+/// publishes may be in flight; while every slot is busy, the loop sleeps until a confirm frees one or until enough
+/// events wait to call for spooling, however many arrive meanwhile.
 ///
 /// When the transport fails (the broker is away or refuses) or falls behind (every publish slot busy and events
 /// piling up), the outbox switches to spooling: unconfirmed events and everything after them go to the
@@ -218,7 +219,7 @@ public final class EventOutbox: Service, Sendable {
         /// The replay awaiting its confirms: its id, where it ends in the spool, and how many events it carries.
         var replay: (id: UInt64, end: EventSpool.Position, count: Int, messages: Int)?
         var nextID: UInt64 = 0
-        /// When the oldest of `pending` left the buffer.
+        /// When the oldest of `pending` came into the buffer.
         var pendingSince: ContinuousClock.Instant?
         /// Events the last direct publish carried: how busy the outbox is, for ``Configuration/linger``.
         var lastPublishCount = 0
@@ -237,8 +238,9 @@ public final class EventOutbox: Service, Sendable {
             state.eventsAwaited = 1
             await handleCompletions(&state)
             if state.pending.isEmpty { state.pendingSince = nil }
-            state.pending += buffer.takeAll().map(Self.record(for:))
-            if state.pendingSince == nil, !state.pending.isEmpty { state.pendingSince = .now }
+            let taken = buffer.takeAll()
+            state.pending += taken.events.map(Self.record(for:))
+            if state.pendingSince == nil { state.pendingSince = taken.oldestArrival }
             let closing = buffer.isClosing || Task.isCancelled
             if closing, state.shutdownDeadline == nil {
                 state.shutdownDeadline = .now.advanced(by: configuration.shutdownDeadline)
