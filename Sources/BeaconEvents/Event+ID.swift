@@ -5,7 +5,8 @@ extension Event {
     /// Its first 48 bits are the time in milliseconds, so ids sort by creation time.
     ///
     /// Its other 74 bits come from a per-process sequence, not from a system call per id: no two ids of one process are the
-    /// same, and those of two processes differ unless their random keys collide. Ids are unique, not secret.
+    /// same, and two processes' ids made in the same millisecond meet as rarely as random ones would. Ids are unique,
+    /// not secret.
     public static func makeID(at time: Timestamp = .now()) -> String {
         let sequence = IDSequence.next()
         let high = (UInt64(truncatingIfNeeded: time.millisecondsSince1970) << 16) | 0x7000 | (sequence >> 52)
