@@ -58,10 +58,10 @@ final class EventBuffer: Sendable {
     /// Everything buffered, oldest first, and when the oldest came in; the buffer is left empty.
     func takeAll() -> (events: [Event], oldestArrival: ContinuousClock.Instant?) {
         state.withLock { state in
-            let events = Array(state.events)
+            let taken = (events: Array(state.events), oldestArrival: state.oldestArrival)
             state.events.removeAll(keepingCapacity: true)
-            defer { state.oldestArrival = nil }
-            return (events, state.oldestArrival)
+            state.oldestArrival = nil
+            return taken
         }
     }
 

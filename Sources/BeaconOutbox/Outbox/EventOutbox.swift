@@ -237,10 +237,9 @@ public final class EventOutbox: Service, Sendable {
         while true {
             state.eventsAwaited = 1
             await handleCompletions(&state)
-            if state.pending.isEmpty { state.pendingSince = nil }
             let taken = buffer.takeAll()
+            if state.pending.isEmpty { state.pendingSince = taken.oldestArrival }
             state.pending += taken.events.map(Self.record(for:))
-            if state.pendingSince == nil { state.pendingSince = taken.oldestArrival }
             let closing = buffer.isClosing || Task.isCancelled
             if closing, state.shutdownDeadline == nil {
                 state.shutdownDeadline = .now.advanced(by: configuration.shutdownDeadline)

@@ -44,8 +44,8 @@ extension EventSpool {
                 throw SpoolError(.cannotOpen, "cannot create the spool directory \(directory): \(error)")
             }
             if syncsDirectory {
-                for directory in made {
-                    let parent = directory.removingLastComponent()
+                for madeDirectory in made {
+                    let parent = madeDirectory.removingLastComponent()
                     try syncDirectory(parent.isEmpty ? "." : parent)
                 }
             }
