@@ -97,7 +97,7 @@ struct PublishPipelineTests {
         pipeline.confirm(tag: 1, multiple: false, .confirmed)
         pipeline.sessionEnded(retry: true, AMQPError(code: .connectionLost, message: "gone"))
         #expect(pipeline.unconfirmed == 0)
-        #expect((0..<pipeline.waiting.count).map { pipeline.waiting[$0].index } == [1, 2, 3, 4])
+        #expect(pipeline.waiting.map(\.index) == [1, 2, 3, 4])
         #expect(send(&pipeline) == 4)
         pipeline.confirm(tag: 4, multiple: true, .confirmed)
         #expect(outcomes.result == Array(repeating: .confirmed, count: 5))

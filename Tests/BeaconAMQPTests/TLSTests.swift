@@ -1,6 +1,7 @@
 import BeaconAMQP
 import Foundation
 import IntegrationSupport
+import Logging
 import Testing
 
 /// amqps:// against the test broker, with TLS listeners the test adds to it at run time (certificates made here with
@@ -11,35 +12,49 @@ struct TLSTests {
     func verification() async throws {
         try await TLSListeners.with { listeners in
             // The right CA and a certificate naming 127.0.0.1: connected, over TLS.
-            let connection = try await AMQPConnection.connect(
-                url: "amqps://guest:guest@127.0.0.1:\(listeners.goodPort)/%2F?cacertfile=\(listeners.caFile)&connection_timeout=5000"
-            )
-            let channel = try await connection.openChannel()
-            let queue = try await channel.declare(AMQPQueue("", durable: false, exclusive: true))
-            #expect(await channel.publish(AMQPMessage(exchange: "", routingKey: queue.name, text: "over TLS")) == .confirmed)
-            #expect(try await channel.get(queue: queue.name)?.text == "over TLS")
-            await connection.close()
+            try await AMQPConnection.withConnection(
+                configuration: AMQPConfiguration(
+                    url: "amqps://guest:guest@127.0.0.1:\(listeners.goodPort)/%2F?cacertfile=\(listeners.caFile)&connection_timeout=5000"
+                ),
+                logger: Logger(label: "test")
+            ) { connection in
+                let channel = try await connection.openChannel()
+                let queue = try await channel.declare(AMQPQueue("", durable: false, exclusive: true))
+                #expect(await channel.publish(AMQPMessage(exchange: "", routingKey: queue.name, text: "over TLS")) == .confirmed)
+                #expect(try await channel.get(queue: queue.name)?.text == "over TLS")
+                await connection.close()
 
-            // No CA given: the system bundle does not know the test CA.
-            let unknownCA = try await #require(throws: AMQPError.self) {
-                try await AMQPConnection.connect(url: "amqps://guest:guest@127.0.0.1:\(listeners.goodPort)/%2F?connection_timeout=5000")
+                // No CA given: the system bundle does not know the test CA.
+                let unknownCA = try await #require(throws: AMQPError.self) {
+                    try await AMQPConnection.withConnection(
+                        configuration: AMQPConfiguration(url: "amqps://guest:guest@127.0.0.1:\(listeners.goodPort)/%2F?connection_timeout=5000"),
+                        logger: Logger(label: "test")
+                    ) { _ in }
+                }
+                #expect(unknownCA.code == .tls, "\(unknownCA)")
+
+                // The right CA, but the certificate names another host.
+                let wrongName = try await #require(throws: AMQPError.self) {
+                    try await AMQPConnection.withConnection(
+                        configuration: AMQPConfiguration(
+                            url: "amqps://guest:guest@127.0.0.1:\(listeners.wrongNamePort)/%2F?cacertfile=\(listeners.caFile)&connection_timeout=5000"
+                        ),
+                        logger: Logger(label: "test")
+                    ) { _ in }
+                }
+                #expect(wrongName.code == .tls, "\(wrongName)")
+
+                // Verification off (tests only): connects despite both.
+                try await AMQPConnection.withConnection(
+                    configuration: AMQPConfiguration(
+                        url: "amqps://guest:guest@127.0.0.1:\(listeners.wrongNamePort)/%2F?verify=verify_none&connection_timeout=5000"
+                    ),
+                    logger: Logger(label: "test")
+                ) { unverified in
+                    #expect(unverified.status == .connected)
+                    await unverified.close()
+                }
             }
-            #expect(unknownCA.code == .tls, "\(unknownCA)")
-
-            // The right CA, but the certificate names another host.
-            let wrongName = try await #require(throws: AMQPError.self) {
-                try await AMQPConnection.connect(
-                    url: "amqps://guest:guest@127.0.0.1:\(listeners.wrongNamePort)/%2F?cacertfile=\(listeners.caFile)&connection_timeout=5000"
-                )
-            }
-            #expect(wrongName.code == .tls, "\(wrongName)")
-
-            // Verification off (tests only): connects despite both.
-            let unverified = try await AMQPConnection.connect(
-                url: "amqps://guest:guest@127.0.0.1:\(listeners.wrongNamePort)/%2F?verify=verify_none&connection_timeout=5000"
-            )
-            #expect(unverified.status == .connected)
-            await unverified.close()
         }
     }
 }

@@ -31,7 +31,12 @@ extension AMQPChannel {
         arguments: AMQPTable = [:]
     ) async throws(AMQPError) -> AMQPConsumer {
         let sink = ConsumerSink(maximumBatchSize: maximumBatchSize)
-        let consumerTag = try await request("consuming from queue '\(queue)'") { engine, channel, session throws(AMQPError) in
+        let id = shared.id
+        // A consumer started for a task that was cancelled meanwhile is cancelled again: nobody would take its deliveries.
+        let abandoned: @Sendable (String) -> Void = { [connection] tag in
+            connection.mailbox.post { _ = $0.cancelConsumer(tag, channelID: id) }
+        }
+        let consumerTag = try await request("consuming from queue '\(queue)'", abandoned: abandoned) { engine, channel, session throws(AMQPError) in
             if let prefetch { try engine.setPrefetch(prefetch, on: channel, session) }
             let consumer = ConsumerRegistration(
                 tag: tag ?? channel.makeConsumerTag(),

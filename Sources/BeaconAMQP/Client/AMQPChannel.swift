@@ -18,10 +18,11 @@ public final class AMQPChannel: Sendable {
     /// Runs `body` on the connection thread with this channel open.
     func request<T: Sendable>(
         _ context: String,
+        abandoned: (@Sendable (T) -> Void)? = nil,
         _ body: @escaping @Sendable (Engine, ChannelState, Session) throws(AMQPError) -> T
     ) async throws(AMQPError) -> T {
         let id = shared.id
-        return try await connection.perform { engine, reply in
+        return try await connection.perform(abandoned: abandoned) { engine, reply in
             reply(engine.withOpenChannel(id, context) { channel, session throws(AMQPError) in try body(engine, channel, session) })
         }
     }

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// What the public ``AMQPChannel`` and the connection thread share about one logical channel.
@@ -58,7 +59,7 @@ final class ChannelState {
     var pipeline = PublishPipeline()
     var incoming: IncomingContent?
     /// `basic.get`s sent and not yet answered, oldest first.
-    var pendingGets = FIFO<@Sendable (Result<AMQPDelivery?, AMQPError>) -> Void>()
+    var pendingGets = Deque<@Sendable (Result<AMQPDelivery?, AMQPError>) -> Void>()
     /// Set when the application closes the channel: completions to call once it is closed.
     var closeWaiters: [@Sendable () -> Void]?
     private var consumerCount = 0

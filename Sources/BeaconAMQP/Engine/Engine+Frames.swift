@@ -1,5 +1,6 @@
 import CAMQPShim
 import CRabbitMQ
+import DequeModule
 import Logging
 import Synchronization
 
@@ -12,11 +13,11 @@ extension Engine {
         case AMQP_FRAME_METHOD:
             if frame.channel == 0 {
                 handleConnectionMethod(frame.payload.method, session)
-            } else if let channel = channelsByNumber[frame.channel] {
+            } else if let channel = channels[number: frame.channel] {
                 handleChannelMethod(frame.payload.method, channel, session)
             }
         case AMQP_FRAME_HEADER:
-            guard let channel = channelsByNumber[frame.channel], channel.incoming != nil else { return }
+            guard let channel = channels[number: frame.channel], channel.incoming != nil else { return }
             let header = frame.payload.properties
             channel.incoming!.hasHeader = true
             let bodySize = Int(clamping: header.body_size)
@@ -26,7 +27,7 @@ extension Engine {
             channel.incoming!.body.reserveCapacity(min(bodySize, 1 << 20))
             if channel.incoming!.isComplete { completeContent(on: channel, session) }
         case AMQP_FRAME_BODY:
-            guard let channel = channelsByNumber[frame.channel], channel.incoming != nil else { return }
+            guard let channel = channels[number: frame.channel], channel.incoming != nil else { return }
             channel.incoming!.body.append(contentsOf: frame.payload.body_fragment.buffer)
             if channel.incoming!.isComplete { completeContent(on: channel, session) }
         default:
@@ -92,7 +93,7 @@ extension Engine {
                 )
             )
         case AMQP_BASIC_GET_EMPTY_METHOD:
-            channel.pendingGets.removeFirst()?(.success(nil))
+            channel.pendingGets.popFirst()?(.success(nil))
         case AMQP_BASIC_CANCEL_METHOD:
             let cancel = method.decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             let tag = cancel.consumer_tag.string
@@ -162,7 +163,7 @@ extension Engine {
                 messageCount: messageCount,
                 receipt: channel.receipt
             )
-            channel.pendingGets.removeFirst()?(.success(delivery))
+            channel.pendingGets.popFirst()?(.success(delivery))
         case .returned(let error, let exchange, let routingKey):
             channel.pipeline.returned(
                 exchange: exchange,

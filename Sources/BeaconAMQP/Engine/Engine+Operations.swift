@@ -15,7 +15,7 @@ extension Engine {
         _ context: String,
         _ body: (ChannelState, Session) throws(AMQPError) -> T
     ) -> Result<T, AMQPError> {
-        guard let channel = channels[id], channel.closeWaiters == nil else {
+        guard let channel = channels[id: id], channel.closeWaiters == nil else {
             return .failure(AMQPError(code: .channelClosed, message: "the channel is closed", context: context))
         }
         guard let session else { return .failure(notConnected(context)) }
@@ -173,7 +173,7 @@ extension Engine {
 
     /// `basic.cancel`: the consumer's iteration ends after what it already received.
     func cancelConsumer(_ tag: String, channelID: UInt64) -> Result<Void, AMQPError> {
-        guard let channel = channels[channelID], let consumer = channel.consumers.removeValue(forKey: tag) else { return .success(()) }
+        guard let channel = channels[id: channelID], let consumer = channel.consumers.removeValue(forKey: tag) else { return .success(()) }
         if !consumer.received.isEmpty {
             consumer.sink.push(consumer.received)
             consumer.received = []
@@ -214,7 +214,7 @@ extension Engine {
     /// Sends an acknowledgement, unless its delivery came from an earlier channel incarnation or session (the broker
     /// has requeued those; acknowledging a stale tag would close the channel).
     func acknowledge(_ delivery: AMQPDelivery, _ acknowledgement: Acknowledgement) {
-        guard let session, let channel = channels[delivery.receipt.channelID], channel.isOpen,
+        guard let session, let channel = channels[id: delivery.receipt.channelID], channel.isOpen,
             channel.receipt == delivery.receipt
         else { return }
         let status: Int32
@@ -239,7 +239,7 @@ extension Engine {
     ) {
         let deadline = Monotonic.now() + configuration.publishTimeout.nanoseconds
         let batch = PublishBatch(messages: messages, deadline: deadline, completion: completion)
-        guard let channel = channels[channelID], channel.closeWaiters == nil, !isClosing else {
+        guard let channel = channels[id: channelID], channel.closeWaiters == nil, !isClosing else {
             let error =
                 isClosing ? notConnected("publishing") : AMQPError(code: .channelClosed, message: "the channel is closed", context: "publishing")
             for index in messages.indices { batch.resolve(index, .failed(error)) }
@@ -250,7 +250,7 @@ extension Engine {
 
     /// Closes a channel once its publishes have outcomes.
     func closeChannel(_ id: UInt64, completion: @escaping @Sendable () -> Void) {
-        guard let channel = channels[id] else {
+        guard let channel = channels[id: id] else {
             completion()
             return
         }

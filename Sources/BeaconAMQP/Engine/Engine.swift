@@ -1,5 +1,6 @@
 import CAMQPShim
 import CRabbitMQ
+import DequeModule
 import Logging
 import Synchronization
 
@@ -22,35 +23,23 @@ import Darwin
 /// Nothing here is touched by another thread: Swift tasks only post commands and are answered through continuations
 /// and callbacks.
 final class Engine {
-    private enum Phase {
-        /// About to connect; `attempt` counts the failures since the last good session.
-        case connecting(attempt: Int)
-        case connected
-        /// Disconnected until `until` (monotonic nanoseconds).
-        case waiting(until: UInt64, attempt: Int)
-        /// Done: `error` is why (`nil`: the application closed it).
-        case closed(AMQPError?)
-    }
-
     let configuration: AMQPConfiguration
     let logger: Logger
     private let mailbox: Mailbox
     private let shared: ConnectionShared
     private let sendGuard = SendGuard()
-    private var phase = Phase.connecting(attempt: 0)
+    private var state: StateMachine
     /// The topology declared on every connect.
     var topology: AMQPTopology
     private(set) var session: Session?
-    var channels: [UInt64: ChannelState] = [:]
-    var channelsByNumber: [UInt16: ChannelState] = [:]
-    private var nextChannelID: UInt64 = 1
+    var channels = ChannelTable()
     /// Set while the broker blocks publishing (`connection.blocked`).
     private(set) var blockedReason: String?
     private(set) var lastError: AMQPError?
-    /// `AMQPConnection.connect` waits for the first attempt, and wants its failure rather than retries.
-    private var firstAttempt: (@Sendable (AMQPError?) -> Void)?
-    /// Non-nil once the application asked to close: who to tell when it is done.
-    private var closeWaiters: [@Sendable () -> Void]?
+    /// `AMQPConnection.run()`, told once the connection has ended, with the error that ended it.
+    private let finished: @Sendable (AMQPError?) -> Void
+    /// Who to tell when the close the application asked for is done.
+    private var closeWaiters: [@Sendable () -> Void] = []
     /// No publish deadline is due before this (monotonic nanoseconds).
     private var nextDeadline = UInt64.max
     /// Consumers that received deliveries in the current round.
@@ -69,24 +58,26 @@ final class Engine {
         )
     }
 
-    /// Starts the connection thread. `firstAttempt`, if given, hears how the first connection attempt went; a
-    /// failure then closes the connection instead of retrying.
+    /// Starts the connection thread; `finished` hears, once, that the connection has ended and with which error
+    /// (nil: the application closed it).
     static func start(
         configuration: AMQPConfiguration,
         topology: AMQPTopology,
+        startup: AMQPConnection.Startup,
         logger: Logger,
         mailbox: Mailbox,
         shared: ConnectionShared,
-        firstAttempt: (@Sendable (AMQPError?) -> Void)?
+        finished: @escaping @Sendable (AMQPError?) -> Void
     ) {
         let thread = Thread {
             let engine = Engine(
                 configuration: configuration,
                 topology: topology,
+                startup: startup,
                 logger: logger,
                 mailbox: mailbox,
                 shared: shared,
-                firstAttempt: firstAttempt
+                finished: finished
             )
             engine.run()
         }
@@ -97,27 +88,51 @@ final class Engine {
     private init(
         configuration: AMQPConfiguration,
         topology: AMQPTopology,
+        startup: AMQPConnection.Startup,
         logger: Logger,
         mailbox: Mailbox,
         shared: ConnectionShared,
-        firstAttempt: (@Sendable (AMQPError?) -> Void)?
+        finished: @escaping @Sendable (AMQPError?) -> Void
     ) {
         self.configuration = configuration
         self.topology = topology
+        self.state = StateMachine(reconnect: configuration.reconnect, startup: startup)
         self.logger = logger
         self.mailbox = mailbox
         self.shared = shared
-        self.firstAttempt = firstAttempt
+        self.finished = finished
+    }
+
+    /// Closes a connection that never ran, on the calling thread: requests that were waiting for it fail as they
+    /// would after a close.
+    static func closeUnstarted(
+        configuration: AMQPConfiguration,
+        topology: AMQPTopology,
+        logger: Logger,
+        mailbox: Mailbox,
+        shared: ConnectionShared
+    ) {
+        let engine = Engine(
+            configuration: configuration,
+            topology: topology,
+            startup: .failFast,
+            logger: logger,
+            mailbox: mailbox,
+            shared: shared,
+            finished: { _ in }
+        )
+        _ = engine.state.closeRequested()
+        engine.finish(nil)
     }
 
     private func run() {
         StallWatchdog.shared.register(sendGuard)
         defer { StallWatchdog.shared.unregister(sendGuard) }
         while true {
-            switch phase {
+            switch state.phase {
             case .connecting(let attempt): connect(attempt: attempt)
             case .connected: serve()
-            case .waiting(let until, let attempt): wait(until: until, attempt: attempt)
+            case .waiting(let until, _): wait(until: until)
             case .closed(let error):
                 finish(error)
                 return
@@ -133,7 +148,7 @@ final class Engine {
             let session = try Session(configuration: configuration)
             self.session = session
             if !topology.isEmpty { try declare(topology, session) }
-            for channel in channels.values.sorted(by: { $0.shared.id < $1.shared.id }) {
+            for channel in channels.inOrder {
                 do throws(AMQPError) {
                     try open(channel, session)
                 } catch  where self.session != nil {
@@ -142,30 +157,25 @@ final class Engine {
                 }
             }
         } catch {
-            if session != nil { _ = tearDown(error) }
-            retry(after: error, attempt: attempt)
+            let error = session != nil ? tearDown(error) : error
+            handle(state.attemptFailed(error, now: Monotonic.now(), using: &randomness), error)
             return
         }
-        phase = .connected
+        let failedAttempts = state.attemptSucceeded()
         blockedReason = nil
         lastError = nil
         shared.set(.connected)
         logger.info(
-            attempt == 0 ? "AMQP connected" : "AMQP reconnected after \(attempt) failed attempt(s)",
+            failedAttempts == 0 ? "AMQP connected" : "AMQP reconnected after \(failedAttempts) failed attempt(s)",
             metadata: ["amqp.heartbeat": "\(session?.heartbeatSeconds ?? 0)s", "amqp.channel_max": "\(session?.channelMax ?? 0)"]
         )
-        if let firstAttempt {
-            self.firstAttempt = nil
-            firstAttempt(nil)
-        }
     }
 
     /// The connection is gone (socket error, missed heartbeats, `connection.close`, a stalled write): tears the session
     /// down and, when connected, schedules the reconnect. During a connect attempt, the attempt handles it.
     func lose(_ error: AMQPError) {
         let error = tearDown(error)
-        guard case .connected = phase else { return }
-        retry(after: error, attempt: 0)
+        handle(state.sessionLost(error, now: Monotonic.now(), using: &randomness), error)
     }
 
     /// Destroys the session and resets every channel for the next one: unconfirmed publishes go back in line (or
@@ -176,12 +186,12 @@ final class Engine {
         session = nil
         blockedReason = nil
         lastError = error
-        let retrying = configuration.reconnect.isEnabled && closeWaiters == nil && firstAttempt == nil
-        for channel in channels.values {
+        let retrying = state.willRetry(after: error)
+        for channel in channels.all {
             channel.isOpen = false
             channel.incoming = nil
             channel.pipeline.sessionEnded(retry: retrying, error)
-            while let get = channel.pendingGets.removeFirst() { get(.failure(error)) }
+            while let get = channel.pendingGets.popFirst() { get(.failure(error)) }
             for consumer in channel.consumers.values {
                 consumer.received = []
                 // Buffered deliveries can no longer be acknowledged; the broker redelivers them.
@@ -194,31 +204,23 @@ final class Engine {
         return error
     }
 
-    private func retry(after error: AMQPError, attempt: Int) {
+    /// Carries out what the state machine decided after a failed attempt or a lost session (`nil`: nothing to do).
+    private func handle(_ action: StateMachine.FailureAction?, _ error: AMQPError) {
+        guard let action else { return }
         lastError = error
-        if let firstAttempt {
-            self.firstAttempt = nil
-            firstAttempt(error)
-            phase = .closed(error)
-            return
-        }
-        guard closeWaiters == nil else {
-            phase = .closed(nil)
-            return
-        }
-        guard configuration.reconnect.isEnabled else {
-            logger.error("AMQP connection lost, not reconnecting", metadata: ["amqp.error": "\(error)"])
-            phase = .closed(error)
-            return
-        }
-        let delay = configuration.reconnect.delay(attempt: attempt, using: &randomness)
-        phase = .waiting(until: Monotonic.now() + delay.nanoseconds, attempt: attempt + 1)
-        shared.set(.disconnected(error))
-        let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay.readable)", "amqp.attempt": "\(attempt + 1)"]
-        if attempt == 0 {
-            logger.warning("AMQP connection unavailable; reconnecting with backoff", metadata: metadata)
-        } else {
-            logger.debug("AMQP reconnect attempt failed", metadata: metadata)
+        switch action {
+        case .close(nil):
+            break
+        case .close(let error?):
+            logger.error("AMQP connection failed, not reconnecting", metadata: ["amqp.error": "\(error)"])
+        case .retry(_, let delay, let attempt):
+            shared.set(.disconnected(error))
+            let metadata: Logger.Metadata = ["amqp.error": "\(error)", "amqp.retry_in": "\(delay.readable)", "amqp.attempt": "\(attempt)"]
+            if attempt == 1 {
+                logger.warning("AMQP connection unavailable; reconnecting with backoff", metadata: metadata)
+            } else {
+                logger.debug("AMQP reconnect attempt failed", metadata: metadata)
+            }
         }
     }
 
@@ -239,10 +241,10 @@ final class Engine {
         if sendGuard.disarm(), self.session != nil { lose(stalled) }
         expireDeadlines()
         closeSettledChannels()
-        if closeWaiters != nil, let session = self.session, channels.values.allSatisfy({ $0.pipeline.isSettled }) {
+        if state.isClosing, let session = self.session, channels.all.allSatisfy({ $0.pipeline.isSettled }) {
             session.close()
             _ = tearDown(AMQPError(code: .connectionClosed, message: "the connection was closed by the application"))
-            phase = .closed(nil)
+            state.closedByApplication()
             return
         }
         if let session = self.session { sleep(session) }
@@ -250,16 +252,13 @@ final class Engine {
 
     /// One round while disconnected: commands (publishes queue up, requests fail), deadlines, then sleep until the next
     /// attempt.
-    private func wait(until: UInt64, attempt: Int) {
+    private func wait(until: UInt64) {
         runCommands()
         expireDeadlines()
         closeSettledChannels()
-        guard case .waiting = phase else { return }
+        guard case .waiting = state.phase else { return }
         let now = Monotonic.now()
-        guard now < until else {
-            phase = .connecting(attempt: attempt)
-            return
-        }
+        if state.retryIsDue(now: now) { return }
         let wakeAt = min(until, nextDeadline)
         let timeout = wakeAt > now ? wakeAt - now : 0
         guard mailbox.willSleep() else { return }
@@ -277,7 +276,7 @@ final class Engine {
         if amqp_frames_enqueued(session.state) != 0 || amqp_data_in_buffer(session.state) != 0 { return }
         // Confirms read in this round may have opened a window: send again before sleeping.
         if blockedReason == nil,
-            channels.values.contains(where: { $0.pipeline.canSend(window: configuration.confirmWindow) })
+            channels.all.contains(where: { $0.pipeline.canSend(window: configuration.confirmWindow) })
         {
             return
         }
@@ -331,7 +330,7 @@ final class Engine {
         guard blockedReason == nil, let session else { return }
         var corked = false
         defer { if corked, self.session != nil { session.cork(false) } }
-        for channel in channels.values where !channel.pipeline.waiting.isEmpty {
+        for channel in channels.all where !channel.pipeline.waiting.isEmpty {
             if !channel.isOpen {
                 do throws(AMQPError) {
                     try open(channel, session)
@@ -379,7 +378,7 @@ final class Engine {
         }
         let error = AMQPError(code: .timeout, message: reason, context: "publishing to \(configuration.redactedURL)")
         nextDeadline = .max
-        for channel in channels.values {
+        for channel in channels.all {
             channel.pipeline.expire(now: now, error)
             if let deadline = channel.pipeline.nextDeadline { nextDeadline = min(nextDeadline, deadline) }
         }
@@ -389,23 +388,17 @@ final class Engine {
 
     /// The application closes the connection: publishes in flight get their outcomes first (bounded by their deadline).
     func requestClose(_ completion: @escaping @Sendable () -> Void) {
-        closeWaiters = (closeWaiters ?? []) + [completion]
-        switch phase {
-        case .connecting, .waiting: phase = .closed(nil)
-        case .connected, .closed: break
-        }
+        closeWaiters.append(completion)
+        _ = state.closeRequested()
     }
 
     /// Whether the application asked to close the connection, or it is closed.
-    var isClosing: Bool {
-        if case .closed = phase { return true }
-        return closeWaiters != nil
-    }
+    var isClosing: Bool { state.isClosing || state.isClosed }
 
     /// The error for requests that arrive when there is no connection.
     func notConnected(_ context: String) -> AMQPError {
-        if case .closed = phase { return shared.closedError.within(context) }
-        if closeWaiters != nil { return AMQPError(code: .connectionClosed, message: "the connection is closing", context: context) }
+        if state.isClosed { return shared.closedError.within(context) }
+        if state.isClosing { return AMQPError(code: .connectionClosed, message: "the connection is closing", context: context) }
         let reason = lastError.map { "not connected to the broker (\($0))" } ?? "not connected to the broker"
         return AMQPError(code: .connectionLost, message: reason, context: context)
     }
@@ -414,47 +407,37 @@ final class Engine {
         if session != nil { _ = tearDown(error ?? AMQPError(code: .connectionClosed, message: "closed")) }
         shared.set(.closed(error))
         let closedError = shared.closedError
-        for channel in channels.values { end(channel, closedError, consumersError: error) }
-        if let firstAttempt {
-            self.firstAttempt = nil
-            firstAttempt(closedError)
-        }
+        for channel in channels.all { end(channel, closedError, consumersError: error) }
         for command in mailbox.seal() { command(self) }
-        for waiter in closeWaiters ?? [] { waiter() }
-        closeWaiters = nil
+        for waiter in closeWaiters { waiter() }
+        closeWaiters = []
         if let error {
             logger.error("AMQP connection closed", metadata: ["amqp.error": "\(error)"])
         } else {
             logger.info("AMQP connection closed")
         }
+        finished(error)
     }
 
     // MARK: Channels
 
     /// Registers a new logical channel and opens it now if connected (else it opens with the next session).
     func addChannel() throws(AMQPError) -> ChannelState {
-        let limit = session.map { $0.channelMax == 0 ? 65_535 : $0.channelMax } ?? (configuration.channelMax == 0 ? 65_535 : configuration.channelMax)
-        guard let number = freeChannelNumber(limit: limit) else {
-            throw AMQPError(code: .resourceError, message: "all \(limit) channel numbers are in use", context: "opening a channel")
-        }
-        let channel = ChannelState(shared: ChannelShared(id: nextChannelID), number: number)
-        nextChannelID += 1
-        channels[channel.shared.id] = channel
-        channelsByNumber[number] = channel
+        guard !isClosing else { throw notConnected("opening a channel") }
+        let channel = try channels.add(limit: channelLimit)
         if let session {
             do throws(AMQPError) {
                 try open(channel, session)
             } catch {
-                remove(channel)
+                channels.remove(channel)
                 throw error
             }
         }
         return channel
     }
 
-    func freeChannelNumber(limit: Int) -> UInt16? {
-        (1...max(1, limit)).lazy.map { UInt16($0) }.first { channelsByNumber[$0] == nil }
-    }
+    /// The channel numbers usable now: the broker's `channel_max`, or the configured one before a session.
+    private var channelLimit: Int { ChannelTable.limit(channelMax: session?.channelMax ?? configuration.channelMax) }
 
     /// Opens a channel on the wire in confirm mode and restores its prefetch and consumers.
     func open(_ channel: ChannelState, _ session: Session) throws(AMQPError) {
@@ -474,7 +457,7 @@ final class Engine {
 
     /// Closes channels whose close the application requested, once their publishes have outcomes.
     private func closeSettledChannels() {
-        for channel in channels.values where channel.closeWaiters != nil && channel.pipeline.isSettled {
+        for channel in channels.all where channel.closeWaiters != nil && channel.pipeline.isSettled {
             if channel.isOpen, let session {
                 let reply = amqp_channel_close(session.state, channel.number, AMQP_REPLY_SUCCESS)
                 if reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION {
@@ -488,17 +471,12 @@ final class Engine {
     /// Forgets a channel for good: what is pending fails with `error`; consumers end (with `consumersError`).
     func end(_ channel: ChannelState, _ error: AMQPError, consumersError: AMQPError?) {
         channel.pipeline.failAll(error)
-        while let get = channel.pendingGets.removeFirst() { get(.failure(error)) }
+        while let get = channel.pendingGets.popFirst() { get(.failure(error)) }
         for consumer in channel.consumers.values { consumer.sink.finish(consumersError) }
         channel.consumers = [:]
-        remove(channel)
+        channels.remove(channel)
         for waiter in channel.closeWaiters ?? [] { waiter() }
         channel.closeWaiters = nil
-    }
-
-    private func remove(_ channel: ChannelState) {
-        channels.removeValue(forKey: channel.shared.id)
-        if channelsByNumber[channel.number] === channel { channelsByNumber.removeValue(forKey: channel.number) }
     }
 
     /// The broker closed a channel (`channel.close`, already answered): what was in flight on it fails, its consumers
@@ -507,7 +485,7 @@ final class Engine {
         channel.isOpen = false
         channel.incoming = nil
         channel.pipeline.sessionEnded(retry: false, error)
-        while let get = channel.pendingGets.removeFirst() { get(.failure(error)) }
+        while let get = channel.pendingGets.popFirst() { get(.failure(error)) }
         for consumer in channel.consumers.values {
             consumer.received = []
             consumer.sink.finish(error)
@@ -549,7 +527,7 @@ final class Engine {
 
     /// Declares a topology on a short-lived channel of its own.
     func declare(_ topology: AMQPTopology, _ session: Session) throws(AMQPError) {
-        guard let number = freeChannelNumber(limit: session.channelMax == 0 ? 65_535 : session.channelMax) else {
+        guard let number = channels.freeNumber(limit: ChannelTable.limit(channelMax: session.channelMax)) else {
             throw AMQPError(code: .resourceError, message: "no channel number left", context: "declaring the topology")
         }
         let channel = ChannelState(shared: ChannelShared(id: 0), number: number)

@@ -1,3 +1,5 @@
+import DequeModule
+
 /// Messages handed over together by one publish call, and their outcomes as they arrive. Connection thread only.
 final class PublishBatch {
     let messages: [AMQPMessage]
@@ -45,9 +47,9 @@ struct PendingPublish {
 /// exchange, routing key, message id and body (the broker returns in publish order; identical messages are
 /// interchangeable). Connection thread only.
 struct PublishPipeline {
-    private(set) var waiting = FIFO<PendingPublish>()
+    private(set) var waiting = Deque<PendingPublish>()
     /// Index 0 holds tag `firstTag`; `nil` once acknowledged.
-    private var outstanding = FIFO<PendingPublish?>()
+    private var outstanding = Deque<PendingPublish?>()
     private var firstTag: UInt64 = 1
     private var nextTag: UInt64 = 1
     private var lastReturnedTag: UInt64 = 0
@@ -79,7 +81,7 @@ struct PublishPipeline {
 
     /// The next message to send if the window has room, now counted as sent (its tag is the next one).
     mutating func nextToSend(window: Int) -> PendingPublish? {
-        while unconfirmed < window, let pending = waiting.removeFirst() {
+        while unconfirmed < window, let pending = waiting.popFirst() {
             guard !pending.isResolved else { continue }
             outstanding.append(pending)
             nextTag += 1
@@ -93,7 +95,7 @@ struct PublishPipeline {
     mutating func confirm(tag: UInt64, multiple: Bool, _ outcome: AMQPPublishOutcome) {
         guard tag >= firstTag, tag < nextTag else { return }
         if multiple {
-            while firstTag <= tag, let slot = outstanding.removeFirst() {
+            while firstTag <= tag, let slot = outstanding.popFirst() {
                 firstTag += 1
                 if let pending = slot { settle(pending, outcome) }
             }
@@ -148,12 +150,13 @@ struct PublishPipeline {
     /// the front of the queue, in their order, to be sent again (the broker may already have some: at-least-once);
     /// otherwise they fail with `error`. Tags restart at 1.
     mutating func sessionEnded(retry: Bool, _ error: AMQPError) {
-        let unsent = waiting.removeAll()
-        let sent = outstanding.removeAll().compactMap { $0 }.filter { !$0.isResolved }
-        for pending in sent {
-            if retry { waiting.append(pending) } else { pending.resolve(.failed(error)) }
+        let sent = outstanding.compactMap { $0 }.filter { !$0.isResolved }
+        outstanding.removeAll(keepingCapacity: true)
+        if retry {
+            waiting.insert(contentsOf: sent, at: 0)
+        } else {
+            for pending in sent { pending.resolve(.failed(error)) }
         }
-        for pending in unsent { waiting.append(pending) }
         firstTag = 1
         nextTag = 1
         lastReturnedTag = 0
@@ -163,6 +166,8 @@ struct PublishPipeline {
     /// Fails everything, sent or not.
     mutating func failAll(_ error: AMQPError) {
         sessionEnded(retry: true, error)
-        for pending in waiting.removeAll() { pending.resolve(.failed(error)) }
+        let unsent = waiting
+        waiting.removeAll()
+        for pending in unsent { pending.resolve(.failed(error)) }
     }
 }

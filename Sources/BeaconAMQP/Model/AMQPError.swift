@@ -135,6 +135,8 @@ extension AMQPError.Code {
     public static let publishStalled = Self("PUBLISH_STALLED")
     /// TLS failed: handshake, peer certificate or host name verification.
     public static let tls = Self("TLS_ERROR")
+    /// The task waiting for an answer was cancelled; the request may still have taken effect.
+    public static let cancelled = Self("CANCELLED")
     /// The broker did not follow the protocol, or rabbitmq-c failed in another way.
     public static let protocolError = Self("PROTOCOL_ERROR")
 }

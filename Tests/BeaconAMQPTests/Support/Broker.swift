@@ -15,13 +15,14 @@ enum Broker {
         return configuration
     }
 
-    /// A connection to the test broker.
-    static func connect(
+    /// Runs `body` with a connection to the test broker (closed afterwards, whatever happens).
+    static func withConnection<Result: Sendable>(
+        configuration: AMQPConfiguration? = nil,
         topology: AMQPTopology = AMQPTopology(),
         logger: Logger = Logger(label: "test"),
-        _ change: (inout AMQPConfiguration) -> Void = { _ in }
-    ) async throws -> AMQPConnection {
-        try await AMQPConnection.connect(configuration: configuration(change), topology: topology, logger: logger)
+        _ body: (AMQPConnection) async throws -> Result
+    ) async throws -> Result {
+        try await AMQPConnection.withConnection(configuration: configuration ?? Self.configuration(), topology: topology, logger: logger, body)
     }
 
     /// The messages ready in `queue`, exactly (`rabbitmqctl list_queues`).
