@@ -9,15 +9,19 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "beacon",
-    platforms: [.macOS(.v15)],
+    // Linux only: the AMQP client, the spool and the worker's sinks are written against Glibc (epoll-free poll(2),
+    // fdatasync, syslog, pipe-based wake-ups) and are built and tested on Debian; no Apple platform is claimed.
     products: [
         .library(name: "Beacon", targets: ["Beacon"]),
         .library(name: "BeaconEvents", targets: ["BeaconEvents"]),
         .library(name: "BeaconAMQP", targets: ["BeaconAMQP"]),
         .library(name: "BeaconOutbox", targets: ["BeaconOutbox"]),
+        .library(name: "BeaconOutboxAMQP", targets: ["BeaconOutboxAMQP"]),
+        .library(name: "BeaconLogging", targets: ["BeaconLogging"]),
         .library(name: "BeaconWeb", targets: ["BeaconWeb"]),
         .library(name: "BeaconWorker", targets: ["BeaconWorker"]),
         .library(name: "BeaconTesting", targets: ["BeaconTesting"]),
+        .library(name: "BeaconWebTesting", targets: ["BeaconWebTesting"]),
         .executable(name: "web", targets: ["web"]),
         .executable(name: "worker", targets: ["worker"]),
     ],
@@ -54,22 +58,50 @@ let package = Package(
             dependencies: [
                 "CRabbitMQ",
                 "CAMQPShim",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Reliable event delivery: a bounded buffer, a confirmed publisher, a disk spool while the broker is away.
+        // MARK: Reliable delivery: a bounded buffer, a disk spool while the transport is away, the transport protocol.
+        // No AMQP here: a service with another transport, and every user's unit tests, build without rabbitmq-c.
         .target(
             name: "BeaconOutbox",
             dependencies: [
                 "BeaconEvents",
-                "BeaconAMQP",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The outbox's transport to RabbitMQ.
+        .target(
+            name: "BeaconOutboxAMQP",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
+                "BeaconLogging",
+                "BeaconOutbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Events from any Swift producer: the publisher, swift-log handlers, the pipeline.
+        .target(
+            name: "BeaconLogging",
+            dependencies: [
+                "BeaconEvents",
+                "BeaconOutbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -82,13 +114,13 @@ let package = Package(
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
 
-        // MARK: The web server.
+        // MARK: The web server: Flask's request model on Hummingbird. No AMQP: the program wires the broker.
         .target(
             name: "BeaconWeb",
             dependencies: [
                 "Beacon",
                 "BeaconEvents",
-                "BeaconAMQP",
+                "BeaconLogging",
                 "BeaconOutbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -97,17 +129,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "web",
             dependencies: [
+                "BeaconAMQP",
                 "BeaconEvents",
+                "BeaconLogging",
+                "BeaconOutbox",
+                "BeaconOutboxAMQP",
                 "BeaconWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -140,19 +178,51 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Helpers for users' tests.
+        // MARK: Helpers for users' tests: any producer (no Hummingbird), and web apps.
         .target(
             name: "BeaconTesting",
             dependencies: [
-                "Beacon",
                 "BeaconEvents",
+                "BeaconLogging",
                 "BeaconOutbox",
-                "BeaconWeb",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BeaconWebTesting",
+            dependencies: [
+                "Beacon",
+                "BeaconTesting",
+                "BeaconWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Examples: a producer without HTTP (its job a library of its own, so that its tests need no broker).
+        .target(
+            name: "NightlyReport",
+            dependencies: ["BeaconEvents", "BeaconLogging", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/NightlyReport/Report",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "nightly-report-example",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconLogging",
+                "BeaconOutbox",
+                "BeaconOutboxAMQP",
+                "NightlyReport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Examples/NightlyReport/Program",
             swiftSettings: swiftSettings
         ),
 
@@ -165,25 +235,61 @@ let package = Package(
         ),
         .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
         .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeaconOutboxTests", dependencies: ["BeaconOutbox", "IntegrationSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BeaconOutboxTests",
+            dependencies: ["BeaconOutbox", "BeaconOutboxAMQP", "IntegrationSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BeaconAMQPTests",
-            dependencies: ["BeaconAMQP", "IntegrationSupport"],
+            dependencies: [
+                "BeaconAMQP",
+                "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeaconLoggingTests",
+            dependencies: ["BeaconLogging", "IntegrationSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BeaconWebTests",
             dependencies: [
-                "BeaconWeb",
+                "Beacon",
+                "BeaconLogging",
                 "BeaconTesting",
+                "BeaconWeb",
+                "BeaconWebTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "web",
+                "BeaconAMQP",
+                "BeaconOutboxAMQP",
+                "BeaconWebTesting",
                 "IntegrationSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BeaconTestingTests",
-            dependencies: ["BeaconTesting", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "BeaconLogging",
+                "BeaconTesting",
+                "BeaconWebTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -192,8 +298,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ExamplesTests",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconTesting",
+                "IntegrationSupport",
+                "NightlyReport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProjectTests",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["IntegrationSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
     ]

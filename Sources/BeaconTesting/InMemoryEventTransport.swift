@@ -1,5 +1,5 @@
-import BeaconEvents
-import BeaconOutbox
+public import BeaconEvents
+public import BeaconOutbox
 import Synchronization
 
 /// An ``EventTransport`` that keeps in memory what would have been published: a broker-less stand-in for RabbitMQ in

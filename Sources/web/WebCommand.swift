@@ -39,7 +39,7 @@ struct WebCommand: AsyncParsableCommand {
         do {
             let command = try parse()
             try await command.run()
-        } catch let error as ConfigurationError {
+        } catch let error as WebConfigurationError {
             fail("\(error)", status: 2)
         } catch {
             let code = exitCode(for: error)
@@ -59,7 +59,7 @@ struct WebCommand: AsyncParsableCommand {
             flags: .init(amqpURL: amqpURL, host: host, port: port, noEvents: noEvents),
             environment: ProcessInfo.processInfo.environment
         )
-        let server = try await WebServer(settings: settings)
+        let server = try WebServer(settings: settings)
         try await server.run(server.demoRouter())
     }
 }

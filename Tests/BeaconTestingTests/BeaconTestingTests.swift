@@ -1,8 +1,10 @@
 import Beacon
 import BeaconEvents
+import BeaconLogging
 import BeaconOutbox
 import BeaconTesting
 import BeaconWeb
+import BeaconWebTesting
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -66,15 +68,25 @@ import Testing
         #expect(events.outbox.statistics.dropped == 0)
     }
 
-    @Test func logRecorderKeepsEveryRecord() {
-        let logs = LogRecorder()
-        var logger = Logger(label: "shop", factory: logs.makeHandler)
-        logger[metadataKey: "tenant"] = "acme"
-        logger.debug("cart opened", metadata: ["items": "3"])
-        #expect(logs.records.count == 1)
-        #expect(logs.records.first?.label == "shop")
-        #expect(logs.records.first?.level == .debug)
-        #expect(logs.records.first?.metadata == ["tenant": "acme", "items": "3"])
+    @Test func anyProducerTestsItsEventsWithoutAWebApp() async throws {
+        let events = try InMemoryEventPipeline(service: "billing", minimumLevel: .notice)
+        let logger = Logger(label: "billing.charges", factory: events.logHandler)
+        try await events.run {
+            logger.info("below the level: not published")
+            logger.warning("card declined", metadata: ["card_token": "tok_123", "order": "42"])
+            #expect(events.publisher.publish(Event(service: "billing", kind: .log, level: .notice, message: "nightly report sent")))
+        }
+        let published = events.transport.events
+        #expect(published.map(\.message) == ["card declined", "nightly report sent"])
+        #expect(published.first?.routingKey == "billing.log.warning")
+        #expect(published.first?.logger == "billing.charges")
+        #expect(published.first?.metadata == ["card_token": "[REDACTED]", "order": "42"])
+        #expect(events.outbox.statistics.dropped == 0)
+    }
+
+    @Test func aServiceNameThatCannotBeARoutingKeyWordIsAClearError() {
+        let error = #expect(throws: EventPublisherError.self) { try InMemoryEventPipeline(service: "bill ing") }
+        #expect(error?.description.contains("'bill ing' is not a service name") == true)
     }
 }
 

@@ -3,9 +3,11 @@ import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
 import BeaconWeb
+import BeaconWebTesting
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import Testing
 

@@ -2,11 +2,14 @@ import Beacon
 import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
+import BeaconWebTesting
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import Testing
 
+@testable import BeaconLogging
 @testable import BeaconWeb
 
 /// Requests, unhandled errors and application logs as events (schema v1).
@@ -56,7 +59,13 @@ import Testing
         let details = try #require(error.error)
         #expect(details.type == "BeaconWebTests.TestFailure")
         #expect(details.message == "secret internal detail 42", "the broker gets what the client does not")
-        #expect(details.fingerprint == Event.ErrorDetails.fingerprint(type: details.type, source: Event.Source(function: "GET /boom")))
+        // Where the route was registered through Beacon's router: what the error mail names as its location.
+        let source = try #require(error.source)
+        #expect(source.file == "BeaconWebTests/TestApp.swift")
+        #expect(source.line == test.boomLine)
+        #expect(source.module == "BeaconWebTests")
+        #expect(source.function == "GET /boom")
+        #expect(details.fingerprint == Event.ErrorDetails.fingerprint(type: details.type, source: source))
     }
 
     @Test func theSameErrorOnTheSameRouteSharesAFingerprint() async throws {

@@ -2,8 +2,10 @@ import Beacon
 import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
+import BeaconWebTesting
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -28,11 +30,11 @@ import Testing
             }
         }
         #expect(later.value == 1, "the receivers after the failing one ran")
-        let failures = test.logs.records.filter { $0.message.contains("receiver broke") }
+        let failures = test.logs.entries.filter { $0.message.description.contains("receiver broke") }
         #expect(failures.count == 2, "one line per failure")
         #expect(failures.map(\.level) == [.error, .error])
-        #expect(failures.first?.message.hasPrefix("a receiver of signal 'request-started' failed") == true)
-        #expect(failures.last?.message.hasPrefix("a receiver of signal 'request-finished' failed") == true)
+        #expect(failures.first?.message.description.hasPrefix("a receiver of signal 'request-started' failed") == true)
+        #expect(failures.last?.message.description.hasPrefix("a receiver of signal 'request-finished' failed") == true)
         let requestID = test.signals.payloads(of: test.app.signals.requestStarted).first?.request.id
         #expect(failures.allSatisfy { $0.metadata["hb.request.id"]?.description == requestID })
         #expect(test.events.transport.events(kind: .request).count == 1, "the publisher, another receiver, still published")

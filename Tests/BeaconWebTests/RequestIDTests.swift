@@ -3,8 +3,10 @@ import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
 import BeaconWeb
+import BeaconWebTesting
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -20,10 +22,10 @@ import Testing
             }
             try await client.execute(uri: "/log", method: .get, headers: [RequestIDPolicy.headerName: id]) { _ in }
         }
-        let requestLines = test.logs.records.filter { $0.source == RequestLog.source }
+        let requestLines = test.logs.entries.filter { $0.isRequestLine }
         #expect(requestLines.count == 2)
         #expect(requestLines.allSatisfy { $0.metadata["hb.request.id"]?.description == id })
-        let appLines = test.logs.records.filter { $0.message == "card expired" || $0.message == "from the task-local logger" }
+        let appLines = test.logs.entries.filter { $0.message == "card expired" || $0.message == "from the task-local logger" }
         #expect(appLines.count == 2)
         #expect(appLines.allSatisfy { $0.metadata["hb.request.id"]?.description == id }, "the route's logger and Logger.current")
         let events = test.events.transport.events(ofRequest: id)
@@ -45,7 +47,7 @@ import Testing
             }
         }
         #expect(Set(ids.value).count == 3, "one id per request")
-        let logged = test.logs.records.filter { $0.source == RequestLog.source }.compactMap { $0.metadata["hb.request.id"]?.description }
+        let logged = test.logs.entries.filter { $0.isRequestLine }.compactMap { $0.metadata["hb.request.id"]?.description }
         #expect(logged == ids.value)
         #expect(test.events.transport.events(kind: .request).map(\.request?.id) == ids.value)
     }

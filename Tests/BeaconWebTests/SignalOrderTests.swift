@@ -3,8 +3,10 @@ import BeaconEvents
 import BeaconOutbox
 import BeaconTesting
 import BeaconWeb
+import BeaconWebTesting
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import Logging
 import Testing
 

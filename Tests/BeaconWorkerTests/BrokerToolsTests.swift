@@ -46,49 +46,55 @@ import Testing
 
     @Test func deadLettersAreListedThenReplayedToTheirQueue() async throws {
         let world = try TestWorld()
-        let broker = try await TestBroker.connect()
-        _ = try await TopologyReport(configuration: world.configuration).declare()
-        let event = Fixtures.event("replay me")
-        let letters: [(body: [UInt8], headers: AMQPTable)] = [
-            (
-                event.jsonBytes(),
-                ["x-beacon-reason": "file_write", "x-beacon-error": "disk full", "x-beacon-queue": .string(world.filesQueue), "x-beacon-attempts": 3]
-            ),
-            (
-                Array("garbage".utf8),
-                ["x-beacon-reason": "invalid_json", "x-beacon-error": "unexpected character\nforged", "x-beacon-queue": .string(world.filesQueue)]
-            ),
-        ]
-        for letter in letters {
-            let outcome = await broker.channel.publish(
-                AMQPMessage(
-                    exchange: "",
-                    routingKey: world.deadQueue,
-                    body: letter.body,
-                    properties: AMQPProperties(headers: letter.headers, deliveryMode: .persistent)
+        try await TestBroker.with { broker in
+            _ = try await TopologyReport(configuration: world.configuration).declare()
+            let event = Fixtures.event("replay me")
+            let letters: [(body: [UInt8], headers: AMQPTable)] = [
+                (
+                    event.jsonBytes(),
+                    [
+                        "x-beacon-reason": "file_write", "x-beacon-error": "disk full", "x-beacon-queue": .string(world.filesQueue),
+                        "x-beacon-attempts": 3,
+                    ]
+                ),
+                (
+                    Array("garbage".utf8),
+                    [
+                        "x-beacon-reason": "invalid_json", "x-beacon-error": "unexpected character\nforged",
+                        "x-beacon-queue": .string(world.filesQueue),
+                    ]
+                ),
+            ]
+            for letter in letters {
+                let outcome = await broker.channel.publish(
+                    AMQPMessage(
+                        exchange: "",
+                        routingKey: world.deadQueue,
+                        body: letter.body,
+                        properties: AMQPProperties(headers: letter.headers, deliveryMode: .persistent)
+                    )
                 )
-            )
-            #expect(outcome.isConfirmed)
-        }
-        let dead = DeadLetters(configuration: world.configuration)
-        let listed = try await dead.list(limit: nil)
-        #expect(listed.map(\.reason) == ["file_write", "invalid_json"])
-        #expect(listed[1].isPoison && !listed[0].isPoison)
-        let description = listed[1].describe(number: 2)
-        #expect(description.contains("unexpected character\\nforged"), "one letter cannot forge lines of the listing")
-        #expect(description.split(separator: "\n").count == 4)
-        #expect(try await dead.list(limit: 1).count == 1)
-        #expect(await eventually { (try? await broker.ready(world.deadQueue)) == 2 }, "listing leaves the queue as it was")
+                #expect(outcome.isConfirmed)
+            }
+            let dead = DeadLetters(configuration: world.configuration)
+            let listed = try await dead.list(limit: nil)
+            #expect(listed.map(\.reason) == ["file_write", "invalid_json"])
+            #expect(listed[1].isPoison && !listed[0].isPoison)
+            let description = listed[1].describe(number: 2)
+            #expect(description.contains("unexpected character\\nforged"), "one letter cannot forge lines of the listing")
+            #expect(description.split(separator: "\n").count == 4)
+            #expect(try await dead.list(limit: 1).count == 1)
+            #expect(await eventually { (try? await broker.ready(world.deadQueue)) == 2 }, "listing leaves the queue as it was")
 
-        let progress = Mutex<[String]>([])
-        let result = try await dead.replay(limit: nil) { done, total in progress.withLock { $0.append("\(done)/\(total)") } }
-        #expect(result == DeadLetters.ReplayResult(replayed: 1, skipped: 1, failed: 0))
-        #expect(progress.withLock { $0 }.first == "0/2")
-        #expect(await eventually { (try? await broker.ready(world.deadQueue)) == 1 }, "the poison stays")
-        let worker = try await world.startWorker(broker: broker)
-        #expect(await eventually { world.writtenIDs() == [event.id] }, "the replayed event is written")
-        try await worker.stop()
-        await broker.close()
+            let progress = Mutex<[String]>([])
+            let result = try await dead.replay(limit: nil) { done, total in progress.withLock { $0.append("\(done)/\(total)") } }
+            #expect(result == DeadLetters.ReplayResult(replayed: 1, skipped: 1, failed: 0))
+            #expect(progress.withLock { $0 }.first == "0/2")
+            #expect(await eventually { (try? await broker.ready(world.deadQueue)) == 1 }, "the poison stays")
+            let worker = try await world.startWorker(broker: broker)
+            #expect(await eventually { world.writtenIDs() == [event.id] }, "the replayed event is written")
+            try await worker.stop()
+        }
     }
 
     @Test func aNewerSchemaOrAnOversizedMessageIsReplayableMalformedOnesAreNot() {
@@ -108,42 +114,42 @@ import Testing
 
     @Test func tailShowsMatchingEventsAndLeavesNothingBehind() async throws {
         let world = try TestWorld()
-        let broker = try await TestBroker.connect()
-        _ = try await TopologyReport(configuration: world.configuration).declare()
-        let lines = Mutex<[String]>([])
-        var logger = Logger(label: "test.tail")
-        logger.logLevel = .warning
-        let tail = EventTail(configuration: world.configuration, pattern: TopicPattern("*.*.error")!, color: true, logger: logger) { line in
-            lines.withLock { $0.append(line) }
+        try await TestBroker.with { broker in
+            _ = try await TopologyReport(configuration: world.configuration).declare()
+            let lines = Mutex<[String]>([])
+            var logger = Logger(label: "test.tail")
+            logger.logLevel = .warning
+            let tail = EventTail(configuration: world.configuration, pattern: TopicPattern("*.*.error")!, color: true, logger: logger) { line in
+                lines.withLock { $0.append(line) }
+            }
+            let group = ServiceGroup(configuration: .init(services: [.init(service: tail)], logger: logger))
+            let running = Task { try await group.run() }
+            // The tail's queue is exclusive to its connection: only rabbitmqctl sees it from outside.
+            let consuming = await eventually(timeout: .seconds(20)) {
+                let queues = (try? TestServices.rabbitmqctl("-q", "list_queues", "name", "consumers", "--no-table-headers")) ?? ""
+                return queues.split(separator: "\n").contains { $0 == "\(EventTail.queueName)\t1" }
+            }
+            try #require(consuming, "the tail did not start consuming")
+            let error = Fixtures.event("shown in red", level: .error)
+            try await broker.publish([Fixtures.event("not matching"), error], to: world)
+            try await broker.publish(body: Array("garbage".utf8), contentType: "application/json", routingKey: "web.log.error", to: world)
+            #expect(await eventually { lines.withLock { $0.count } == 2 })
+            await group.triggerGracefulShutdown()
+            try await running.value
+            let shown = lines.withLock { $0 }
+            #expect(shown[0].hasPrefix("\u{1B}[31m") && shown[0].contains("ERROR    web.error.error") && shown[0].contains("shown in red [req-1]"))
+            #expect(shown[1].contains("not an event (invalid_json)"))
+            #expect(
+                await eventually {
+                    do {
+                        _ = try await broker.channel.checkQueue(EventTail.queueName)
+                        return false
+                    } catch {
+                        return (error as? AMQPError)?.code == .notFound  // while it exists, it is RESOURCE_LOCKED to others
+                    }
+                },
+                "the tail's queue is gone"
+            )
         }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: tail)], logger: logger))
-        let running = Task { try await group.run() }
-        // The tail's queue is exclusive to its connection: only rabbitmqctl sees it from outside.
-        let consuming = await eventually(timeout: .seconds(20)) {
-            let queues = (try? TestServices.rabbitmqctl("-q", "list_queues", "name", "consumers", "--no-table-headers")) ?? ""
-            return queues.split(separator: "\n").contains { $0 == "\(EventTail.queueName)\t1" }
-        }
-        try #require(consuming, "the tail did not start consuming")
-        let error = Fixtures.event("shown in red", level: .error)
-        try await broker.publish([Fixtures.event("not matching"), error], to: world)
-        try await broker.publish(body: Array("garbage".utf8), contentType: "application/json", routingKey: "web.log.error", to: world)
-        #expect(await eventually { lines.withLock { $0.count } == 2 })
-        await group.triggerGracefulShutdown()
-        try await running.value
-        let shown = lines.withLock { $0 }
-        #expect(shown[0].hasPrefix("\u{1B}[31m") && shown[0].contains("ERROR    web.error.error") && shown[0].contains("shown in red [req-1]"))
-        #expect(shown[1].contains("not an event (invalid_json)"))
-        #expect(
-            await eventually {
-                do {
-                    _ = try await broker.channel.checkQueue(EventTail.queueName)
-                    return false
-                } catch {
-                    return (error as? AMQPError)?.code == .notFound  // while it exists, it is RESOURCE_LOCKED to others
-                }
-            },
-            "the tail's queue is gone"
-        )
-        await broker.close()
     }
 }

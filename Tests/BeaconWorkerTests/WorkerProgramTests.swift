@@ -51,24 +51,24 @@ import Testing
 
     @Test func sigtermFinishesWhatIsInHandAndExitsZero() async throws {
         let world = try TestWorld()
-        let broker = try await TestBroker.connect()
-        _ = try await TopologyReport(configuration: world.configuration).declare()
-        let events = (0..<20_000).map { Fixtures.event("stream \($0)") }
-        try await broker.publish(events, to: world)
-        let worker = try WorkerProcess(
-            ["run", "--config", try world.writeYAML(), "--prefetch", "500"],
-            output: world.directory.appendingPathComponent("worker.out")
-        )
-        #expect(await eventually(timeout: .seconds(30)) { world.writtenIDsAcrossRotations().count > 2000 })
-        worker.signal(SIGTERM)
-        #expect(try await worker.wait() == 0, "\(worker.log)")
-        #expect(worker.log.contains("stopped"))
-        let written = world.writtenIDsAcrossRotations()
-        #expect(Set(written).count == written.count, "nothing written twice")
-        // Everything in hand was written and acknowledged; the rest is still in the queue, none of it unacknowledged.
-        #expect(try TestServices.messageCount(queue: world.filesQueue) == events.count - written.count)
-        #expect(written.count < events.count, "it stopped in the middle of the stream")
-        await broker.close()
+        try await TestBroker.with { broker in
+            _ = try await TopologyReport(configuration: world.configuration).declare()
+            let events = (0..<20_000).map { Fixtures.event("stream \($0)") }
+            try await broker.publish(events, to: world)
+            let worker = try WorkerProcess(
+                ["run", "--config", try world.writeYAML(), "--prefetch", "500"],
+                output: world.directory.appendingPathComponent("worker.out")
+            )
+            #expect(await eventually(timeout: .seconds(30)) { world.writtenIDsAcrossRotations().count > 2000 })
+            worker.signal(SIGTERM)
+            #expect(try await worker.wait() == 0, "\(worker.log)")
+            #expect(worker.log.contains("stopped"))
+            let written = world.writtenIDsAcrossRotations()
+            #expect(Set(written).count == written.count, "nothing written twice")
+            // Everything in hand was written and acknowledged; the rest is still in the queue, none of it unacknowledged.
+            #expect(try TestServices.messageCount(queue: world.filesQueue) == events.count - written.count)
+            #expect(written.count < events.count, "it stopped in the middle of the stream")
+        }
     }
 
     /// `kill -9` in the middle of a stream (between a write and its acknowledgement, most likely), then a restart:
@@ -76,32 +76,32 @@ import Testing
     /// journal recognises what was already written or rolls back a half-written batch.
     @Test func killNineMidStreamThenRestartLosesNothingAndWritesNothingTwice() async throws {
         let world = try TestWorld()
-        let broker = try await TestBroker.connect()
-        _ = try await TopologyReport(configuration: world.configuration).declare()
-        let events = (0..<30_000).map { Fixtures.event("stream \($0) " + String(repeating: "x", count: $0 % 50)) }
-        try await broker.publish(events, to: world)
-        let yaml = try world.writeYAML()
-        for round in 1...3 {
-            let worker = try WorkerProcess(
-                ["run", "--config", yaml, "--prefetch", "500"],
-                output: world.directory.appendingPathComponent("worker-\(round).out")
-            )
-            let target = round * 6000
-            #expect(await eventually(timeout: .seconds(60)) { world.writtenIDsAcrossRotations().count > target }, "\(worker.log)")
-            worker.signal(SIGKILL)
-            _ = try await worker.wait()
-        }
-        let last = try WorkerProcess(["run", "--config", yaml], output: world.directory.appendingPathComponent("worker-last.out"))
-        #expect(await eventually(timeout: .seconds(60)) { world.writtenIDsAcrossRotations().count >= events.count })
-        try await Task.sleep(for: .seconds(1))
-        last.signal(SIGTERM)
-        #expect(try await last.wait() == 0)
+        try await TestBroker.with { broker in
+            _ = try await TopologyReport(configuration: world.configuration).declare()
+            let events = (0..<30_000).map { Fixtures.event("stream \($0) " + String(repeating: "x", count: $0 % 50)) }
+            try await broker.publish(events, to: world)
+            let yaml = try world.writeYAML()
+            for round in 1...3 {
+                let worker = try WorkerProcess(
+                    ["run", "--config", yaml, "--prefetch", "500"],
+                    output: world.directory.appendingPathComponent("worker-\(round).out")
+                )
+                let target = round * 6000
+                #expect(await eventually(timeout: .seconds(60)) { world.writtenIDsAcrossRotations().count > target }, "\(worker.log)")
+                worker.signal(SIGKILL)
+                _ = try await worker.wait()
+            }
+            let last = try WorkerProcess(["run", "--config", yaml], output: world.directory.appendingPathComponent("worker-last.out"))
+            #expect(await eventually(timeout: .seconds(60)) { world.writtenIDsAcrossRotations().count >= events.count })
+            try await Task.sleep(for: .seconds(1))
+            last.signal(SIGTERM)
+            #expect(try await last.wait() == 0)
 
-        let written = world.writtenIDsAcrossRotations()
-        #expect(written.count == events.count, "every event once: \(written.count) lines for \(events.count) events")
-        #expect(Set(written) == Set(events.map(\.id)))
-        #expect(try TestServices.messageCount(queue: world.filesQueue) == 0)
-        #expect(last.log.contains("duplicates="), "\(last.log)")
-        await broker.close()
+            let written = world.writtenIDsAcrossRotations()
+            #expect(written.count == events.count, "every event once: \(written.count) lines for \(events.count) events")
+            #expect(Set(written) == Set(events.map(\.id)))
+            #expect(try TestServices.messageCount(queue: world.filesQueue) == 0)
+            #expect(last.log.contains("duplicates="), "\(last.log)")
+        }
     }
 }

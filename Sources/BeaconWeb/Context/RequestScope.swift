@@ -1,5 +1,6 @@
-import BeaconEvents
-import Hummingbird
+public import BeaconEvents
+public import BeaconLogging
+public import Hummingbird
 import NIOCore
 import Synchronization
 
@@ -22,9 +23,9 @@ import Synchronization
 /// }
 /// ```
 public final class RequestScope: Sendable, CustomStringConvertible {
-    /// The logger metadata key of the request id, Hummingbird's. Its value in a request's logger is the scope itself,
-    /// which prints as the id.
-    public static let loggerMetadataKey = "hb.request.id"
+    /// The logger metadata key of the request id, Hummingbird's (`EventLogHandler/scopeMetadataKey`). Its value in a
+    /// request's logger is the scope itself, which prints as the id and gives events their request.
+    public static let loggerMetadataKey = EventLogHandler.scopeMetadataKey
 
     /// The request id: the incoming `X-Request-ID` when it is valid (``RequestIDPolicy/isValid(_:)``), a new one otherwise.
     /// The response echoes it, and every log line and event of the request carries it.
@@ -41,9 +42,11 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     private let channel: (any Channel)?
     /// When the lifecycle middleware received the request.
     public let startInstant: ContinuousClock.Instant
-    let redaction: Redaction
+    /// What is secret in this request: headers, query parameters, metadata keys.
+    public let redaction: Redaction
     private let endpointPath: EndpointPath
     private let storage = Mutex<[ObjectIdentifier: any Sendable]>([:])
+    private let route = Mutex<RouteLocation?>(nil)
 
     init(
         id: String,
@@ -88,6 +91,14 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     /// The request id.
     public var description: String { id }
 
+    /// Where the route that serves the request was registered, when it was registered through Beacon's router
+    /// methods (`router.get("boom") { … }` on a router of ``BeaconApp/router(context:options:)``); error events and
+    /// mails name it.
+    public internal(set) var routeLocation: RouteLocation? {
+        get { route.withLock { $0 } }
+        set { route.withLock { $0 = newValue } }
+    }
+
     /// Per-request storage, Flask's `g`: values a route keeps for later in the same request (teardown receivers,
     /// error handlers). Gone with the request.
     public var g: RequestStorage { RequestStorage(scope: self) }
@@ -99,6 +110,11 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     fileprivate func setValue(_ value: (any Sendable)?, for key: ObjectIdentifier) {
         storage.withLock { $0[key] = value }
     }
+}
+
+extension RequestScope: EventScope {
+    /// The request part of the request's events: id, method, redacted path, client address, user agent.
+    public var eventRequest: Event.Request { eventRequest(path: redactedPath) }
 }
 
 /// Names one value in ``RequestStorage`` and gives its type.

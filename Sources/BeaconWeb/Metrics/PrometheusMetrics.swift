@@ -1,10 +1,10 @@
-import Hummingbird
-import Metrics
-import Prometheus
+public import Hummingbird
+public import Prometheus
 
 /// swift-metrics in Prometheus form: a registry, the factory that fills it, and the `/metrics` route that shows it.
 ///
-/// What shows there once ``bootstrap()`` has run: the outbox's `beacon_outbox_*` counters and gauges (events
+/// The executable makes this the process's metrics backend (`MetricsSystem.bootstrap(metrics.factory)`, once per
+/// process, before anything makes a metric; a library never does). What shows there then: the outbox's `beacon_outbox_*` counters and gauges (events
 /// enqueued, published, confirmed, spooled, dropped by reason, buffer and spool depth, spooling), the requests of
 /// ``RequestMetrics`` (`beacon_http_requests_total`, `beacon_http_request_duration_seconds`), and whatever else the
 /// process records through swift-metrics. Names and labels are made Prometheus-safe (`hb.requests` becomes
@@ -20,11 +20,6 @@ public struct PrometheusMetrics: Sendable {
             (Self.sanitized(name), labels.map { (Self.sanitized($0.0), $0.1) })
         }
         self.factory = factory
-    }
-
-    /// Makes this the process's metrics backend. swift-metrics allows this once per process.
-    public func bootstrap() {
-        MetricsSystem.bootstrap(factory)
     }
 
     /// Adds `GET /metrics` (or `path`), answering with the registry in Prometheus' text format.

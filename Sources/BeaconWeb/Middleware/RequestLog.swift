@@ -6,8 +6,9 @@ import Hummingbird
 /// sends can forge a log line.
 public enum RequestLog {
     /// The swift-log `source` of the lines the lifecycle middleware logs for a request (its access line, and
-    /// `Exception on /path [GET]` for an unhandled error). The ``EventPublisher`` publishes those requests and errors
-    /// as events of their own, so ``EventLogHandler`` leaves these lines out: one request, one request event.
+    /// `Exception on /path [GET]` for an unhandled error). The `EventPublisher` publishes those requests and errors
+    /// as events of their own, so `EventLogHandler` leaves these lines out (it is one of its
+    /// `EventLogHandler/producerSources`): one request, one request event.
     public static let source = "beacon.web.request"
 
     /// `GET /hello?token=[REDACTED] 200 0.41ms`.

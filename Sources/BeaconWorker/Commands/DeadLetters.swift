@@ -54,51 +54,53 @@ public struct DeadLetters: Sendable {
 
     /// Up to `limit` dead letters, oldest first; the queue is left as it was.
     public func list(limit: Int?) async throws -> [Letter] {
-        let connection = try await connect()
-        let channel = try await connection.openChannel()
-        var letters: [Letter] = []
-        while limit.map({ letters.count < $0 }) ?? true, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
-            letters.append(Letter(delivery: delivery))
+        // Unacknowledged: when the connection closes, every letter goes back where it was.
+        try await withConnection { connection in
+            let channel = try await connection.openChannel()
+            var letters: [Letter] = []
+            while limit.map({ letters.count < $0 }) ?? true, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+                letters.append(Letter(delivery: delivery))
+            }
+            return letters
         }
-        await connection.close()  // unacknowledged: every letter goes back where it was
-        return letters
     }
 
     /// Sends up to `limit` dead letters back to their queues; `progress(done, total)` follows along.
     public func replay(limit: Int?, progress: @Sendable (Int, Int) -> Void) async throws -> ReplayResult {
-        let connection = try await connect()
-        let channel = try await connection.openChannel()
-        let available = Int(try await channel.checkQueue(configuration.broker.deadLetterQueue).messageCount)
-        let total = min(limit ?? available, available)
-        var result = ReplayResult()
-        progress(0, total)
-        while result.replayed + result.failed < total, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
-            let letter = Letter(delivery: delivery)
-            guard !letter.isPoison, let queue = letter.queue else {
-                result.skipped += 1  // kept unacknowledged until the channel closes, then requeued
-                continue
+        try await withConnection { connection in
+            let channel = try await connection.openChannel()
+            let available = Int(try await channel.checkQueue(configuration.broker.deadLetterQueue).messageCount)
+            let total = min(limit ?? available, available)
+            var result = ReplayResult()
+            progress(0, total)
+            while result.replayed + result.failed < total, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+                let letter = Letter(delivery: delivery)
+                guard !letter.isPoison, let queue = letter.queue else {
+                    result.skipped += 1  // kept unacknowledged until the channel closes, then requeued
+                    continue
+                }
+                var properties = delivery.properties
+                properties.headers = DeadLetterHeaders.cleared(properties.headers)
+                let outcome = await channel.publish(AMQPMessage(exchange: "", routingKey: queue, body: delivery.body, properties: properties))
+                if outcome.isConfirmed {
+                    try channel.ack(delivery)
+                    result.replayed += 1
+                } else {
+                    logger.warning("not replayed: the broker did not confirm the copy", metadata: ["queue": "\(queue)", "outcome": "\(outcome)"])
+                    result.failed += 1
+                }
+                progress(result.replayed + result.failed, total)
             }
-            var properties = delivery.properties
-            properties.headers = DeadLetterHeaders.cleared(properties.headers)
-            let outcome = await channel.publish(AMQPMessage(exchange: "", routingKey: queue, body: delivery.body, properties: properties))
-            if outcome.isConfirmed {
-                try channel.ack(delivery)
-                result.replayed += 1
-            } else {
-                logger.warning("not replayed: the broker did not confirm the copy", metadata: ["queue": "\(queue)", "outcome": "\(outcome)"])
-                result.failed += 1
-            }
-            progress(result.replayed + result.failed, total)
+            return result
         }
-        await connection.close()
-        return result
     }
 
-    private func connect() async throws -> AMQPConnection {
-        try await AMQPConnection.connect(
+    private func withConnection<Result: Sendable>(_ body: (AMQPConnection) async throws -> Result) async throws -> Result {
+        try await AMQPConnection.withConnection(
             configuration: configuration.amqpConfiguration(role: "dead"),
             topology: AMQPTopology(queues: configuration.topology.queues.filter { $0.name == configuration.broker.deadLetterQueue }),
-            logger: logger
+            logger: logger,
+            body
         )
     }
 }

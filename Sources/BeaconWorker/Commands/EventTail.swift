@@ -43,25 +43,25 @@ public struct EventTail: Service {
             queues: [AMQPQueue(name, durable: false, exclusive: true, autoDelete: true)],
             bindings: [.queue(name, exchange: configuration.broker.exchange, routingKey: pattern.text)]
         )
-        let connection = try await AMQPConnection.connect(
+        try await AMQPConnection.withConnection(
             configuration: configuration.amqpConfiguration(role: "tail"),
             topology: topology,
             logger: logger
-        )
-        logger.info("tailing \(pattern) on \(configuration.broker.exchange) through \(name); Ctrl-C to stop")
-        let consumer = try await connection.consume(queue: name, prefetch: 500, maximumBatchSize: 500, exclusive: true)
-        var lines = TailLines(color: color)
-        try await withGracefulShutdownHandler {
-            for try await batch in consumer {
-                for delivery in batch {
-                    output(lines.line(for: delivery))
+        ) { connection in
+            logger.info("tailing \(pattern) on \(configuration.broker.exchange) through \(name); Ctrl-C to stop")
+            let consumer = try await connection.consume(queue: name, prefetch: 500, maximumBatchSize: 500, exclusive: true)
+            var lines = TailLines(color: color)
+            try await withGracefulShutdownHandler {
+                for try await batch in consumer {
+                    for delivery in batch {
+                        output(lines.line(for: delivery))
+                    }
+                    if let last = batch.last { try? consumer.channel.ack(last, multiple: true) }
                 }
-                if let last = batch.last { try? consumer.channel.ack(last, multiple: true) }
+            } onGracefulShutdown: {
+                Task { try? await consumer.cancel() }
             }
-        } onGracefulShutdown: {
-            Task { try? await consumer.cancel() }
         }
-        await connection.close()
     }
 }
 

@@ -24,24 +24,24 @@ public struct TopologyReport: Sendable {
     /// Declares the topology and returns every queue with its counts.
     public func declare() async throws -> [QueueRow] {
         let topology = configuration.topology
-        let connection = try await AMQPConnection.connect(
+        return try await AMQPConnection.withConnection(
             configuration: configuration.amqpConfiguration(role: "topology"),
             topology: topology,
             logger: logger
-        )
-        let channel = try await connection.openChannel()
-        var rows: [QueueRow] = []
-        for queue in topology.queues {
-            let counts = try await channel.checkQueue(queue.name)
-            let bindings = topology.bindings.filter { $0.destination == .queue(queue.name) }.map { "\($0.exchange): \($0.routingKey)" }
-            var routes = bindings.joined(separator: ", ")
-            if let back = queue.arguments["x-dead-letter-routing-key"]?.stringValue, let ttl = queue.arguments["x-message-ttl"]?.intValue {
-                routes = "after \(ConfigurationText.text(.milliseconds(ttl))) back to \(back)"
+        ) { connection in
+            let channel = try await connection.openChannel()
+            var rows: [QueueRow] = []
+            for queue in topology.queues {
+                let counts = try await channel.checkQueue(queue.name)
+                let bindings = topology.bindings.filter { $0.destination == .queue(queue.name) }.map { "\($0.exchange): \($0.routingKey)" }
+                var routes = bindings.joined(separator: ", ")
+                if let back = queue.arguments["x-dead-letter-routing-key"]?.stringValue, let ttl = queue.arguments["x-message-ttl"]?.intValue {
+                    routes = "after \(ConfigurationText.text(.milliseconds(ttl))) back to \(back)"
+                }
+                rows.append(QueueRow(queue: queue, messages: counts.messageCount, consumers: counts.consumerCount, routes: routes))
             }
-            rows.append(QueueRow(queue: queue, messages: counts.messageCount, consumers: counts.consumerCount, routes: routes))
+            return rows
         }
-        await connection.close()
-        return rows
     }
 
     /// The rows as an aligned table, with the exchange above.

@@ -45,54 +45,36 @@ public struct WorkerService: Service {
                 "prefetch": "\(configuration.broker.prefetch)",
             ]
         )
-        guard let connection = try await connect(amqp) else { return }
         do {
-            try await withThrowingDiscardingTaskGroup { group in
-                for queue in configuration.queues {
-                    let runner = try await QueueRunner.start(
-                        queue: queue,
-                        configuration: configuration,
-                        connection: connection,
-                        statistics: statistics,
-                        clock: clock,
-                        logger: logger
-                    )
-                    group.addTask { try await runner.run() }
+            // Waits for a broker that is not there yet (the connection retries, and logs it once); a broker that
+            // refuses the login or the topology ends the wait with its error.
+            try await AMQPConnection.withConnection(
+                configuration: amqp,
+                topology: configuration.topology,
+                startup: .waitForBroker,
+                logger: logger
+            ) { connection in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for queue in configuration.queues {
+                        let runner = try await QueueRunner.start(
+                            queue: queue,
+                            configuration: configuration,
+                            connection: connection,
+                            statistics: statistics,
+                            clock: clock,
+                            logger: logger
+                        )
+                        group.addTask { try await runner.run() }
+                    }
                 }
             }
-        } catch {
-            await connection.close()
-            throw error
+        } catch let error as AMQPError {
+            // Shut down before the broker was reached: nothing was consumed, nothing to report.
+            if error.code == .cancelled { return }
+            throw WorkerError(.broker, error.description)
         }
-        await connection.close()
         logger.info("stopped", metadata: ["counts": "\(statistics.summary)"])
         withExtendedLifetime(lock) {}
     }
 
-    /// Connects, trying again every few seconds while the broker cannot be reached; nil when shut down meanwhile.
-    private func connect(_ amqp: AMQPConfiguration) async throws -> AMQPConnection? {
-        var delay = Duration.milliseconds(500)
-        while true {
-            let failure: AMQPError
-            do {
-                return try await AMQPConnection.connect(configuration: amqp, topology: configuration.topology, logger: logger)
-            } catch {
-                failure = error
-            }
-            // A broker that is not there yet is waited for; one that refuses the login or the topology is an error.
-            guard Self.unreachable.contains(failure.code) else { throw WorkerError(.broker, failure.description) }
-            logger.warning("the broker cannot be reached; trying again in \(delay)", metadata: ["error": "\(failure)"])
-            do {
-                try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
-            } catch {
-                return nil
-            }
-            if gracefulShutdownHasStarted { return nil }
-            delay = min(delay * 2, .seconds(10))
-        }
-    }
-
-    private static let unreachable: Set<AMQPError.Code> = [.socketError, .hostNotFound, .timeout, .connectionLost, .connectionClosed]
-
-    private var gracefulShutdownHasStarted: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 }

@@ -101,14 +101,15 @@ struct TestBroker: Sendable {
     let connection: AMQPConnection
     let channel: AMQPChannel
 
-    static func connect() async throws -> TestBroker {
+    /// Runs `body` with a connection to the test broker, closed afterwards.
+    static func with<Result: Sendable>(_ body: (TestBroker) async throws -> Result) async throws -> Result {
         var logger = Logger(label: "test.broker")
         logger.logLevel = .warning
-        let connection = try await AMQPConnection.connect(url: try TestServices.amqpURL(), logger: logger)
-        return TestBroker(connection: connection, channel: try await connection.openChannel())
+        return try await AMQPConnection.withConnection(configuration: AMQPConfiguration(url: TestServices.amqpURL()), logger: logger) {
+            connection in
+            try await body(TestBroker(connection: connection, channel: try await connection.openChannel()))
+        }
     }
-
-    func close() async { await connection.close() }
 
     /// Publishes each event as one message (schema v1 properties), with confirms.
     func publish(_ events: [Event], to world: TestWorld) async throws {

@@ -1,5 +1,5 @@
-import Beacon
-import BeaconWeb
+public import Beacon
+public import BeaconWeb
 import Synchronization
 
 /// Records every signal an app sends, in order, with its payload: to assert on the request lifecycle in tests.

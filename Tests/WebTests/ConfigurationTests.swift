@@ -1,6 +1,7 @@
 import BeaconEvents
-import BeaconWeb
 import Testing
+
+@testable import web
 
 /// The configuration contract: flags over environment over defaults, one clear error for a bad value.
 @Suite struct ConfigurationTests {
@@ -68,7 +69,7 @@ import Testing
         ] as [([String: String], String)]
     )
     func badValues(environment: [String: String], message: String) {
-        #expect(throws: ConfigurationError.self) { try WebConfiguration(environment: environment) }
+        #expect(throws: WebConfigurationError.self) { try WebConfiguration(environment: environment) }
         do {
             _ = try WebConfiguration(environment: environment)
         } catch {

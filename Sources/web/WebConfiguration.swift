@@ -12,20 +12,20 @@ import BeaconEvents
 /// | spool directory | | `BEACON_SPOOL_DIR` | `var/spool/web` |
 /// | debug pages | | `BEACON_DEBUG` | `false` |
 /// | event pipeline | `--no-events` | `BEACON_EVENTS` (`on`/`off`) | on |
-public struct WebConfiguration: Sendable, Hashable {
-    public var amqpURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-    public var exchange = "events"
-    public var host = "127.0.0.1"
+struct WebConfiguration: Sendable, Hashable {
+    var amqpURL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    var exchange = "events"
+    var host = "127.0.0.1"
     /// 0 lets the system choose a free port.
-    public var port = 8080
-    public var service = "web"
-    public var eventLevel = Event.Level.info
-    public var spoolDirectory = "var/spool/web"
-    public var debug = false
+    var port = 8080
+    var service = "web"
+    var eventLevel = Event.Level.info
+    var spoolDirectory = "var/spool/web"
+    var debug = false
     /// Whether events are published at all; off, the server runs its signals and logs but has no outbox and no
     /// broker connection.
-    public var eventsEnabled = true
+    var eventsEnabled = true
 
     /// The defaults.
-    public init() {}
+    init() {}
 }

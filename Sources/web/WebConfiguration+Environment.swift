@@ -3,13 +3,13 @@ import BeaconEvents
 
 extension WebConfiguration {
     /// Values given as command-line flags; they win over the environment.
-    public struct Flags: Sendable, Hashable {
-        public var amqpURL: String?
-        public var host: String?
-        public var port: String?
-        public var noEvents: Bool
+    struct Flags: Sendable, Hashable {
+        var amqpURL: String?
+        var host: String?
+        var port: String?
+        var noEvents: Bool
 
-        public init(amqpURL: String? = nil, host: String? = nil, port: String? = nil, noEvents: Bool = false) {
+        init(amqpURL: String? = nil, host: String? = nil, port: String? = nil, noEvents: Bool = false) {
             self.amqpURL = amqpURL
             self.host = host
             self.port = port
@@ -18,7 +18,7 @@ extension WebConfiguration {
     }
 
     /// The settings from `flags`, then `environment`, then the defaults; throws for the first unusable value.
-    public init(flags: Flags = Flags(), environment: [String: String]) throws(ConfigurationError) {
+    init(flags: Flags = Flags(), environment: [String: String]) throws(WebConfigurationError) {
         self.init()
         /// A non-empty environment variable, with its name.
         func variable(_ name: String) -> (String, setting: String)? {
@@ -34,7 +34,7 @@ extension WebConfiguration {
             do {
                 _ = try AMQPConfiguration(url: url)
             } catch {
-                throw ConfigurationError(
+                throw WebConfigurationError(
                     .invalidAMQPURL,
                     setting: setting,
                     "cannot use '\(Redaction.standard.redactingPassword(inURL: url))': \(error)"
@@ -79,7 +79,7 @@ extension WebConfiguration {
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case.
-    static func boolean(_ text: String, setting: String) throws(ConfigurationError) -> Bool {
+    static func boolean(_ text: String, setting: String) throws(WebConfigurationError) -> Bool {
         try parse(text, setting: setting, expecting: "a boolean (true/false, on/off, 1/0)") { text in
             switch text.lowercased() {
             case "1", "true", "yes", "on": true
@@ -95,9 +95,9 @@ extension WebConfiguration {
         setting: String,
         expecting expected: String,
         _ read: (String) -> Value?
-    ) throws(ConfigurationError) -> Value {
+    ) throws(WebConfigurationError) -> Value {
         guard let value = read(text) else {
-            throw ConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(text))' is not \(expected)")
+            throw WebConfigurationError(.invalidValue, setting: setting, "'\(LogText.escaped(text))' is not \(expected)")
         }
         return value
     }

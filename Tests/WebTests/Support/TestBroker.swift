@@ -1,7 +1,9 @@
 import BeaconAMQP
 import BeaconEvents
 import BeaconOutbox
+import BeaconOutboxAMQP
 import IntegrationSupport
+import Logging
 
 /// The test broker, with an exchange of the test's own and a queue bound to `#` on it.
 struct TestBroker {
@@ -9,15 +11,21 @@ struct TestBroker {
     let queue: String
     let connection: AMQPConnection
 
-    /// Connects (to the shared test broker unless given another URL) and declares the exchange and the queue.
-    static func connect(url: String? = nil) async throws -> TestBroker {
+    /// Runs `body` connected (to the shared test broker unless given another URL), with the exchange and the queue
+    /// declared; closes the connection afterwards.
+    static func with<Result: Sendable>(url: String? = nil, _ body: (TestBroker) async throws -> Result) async throws -> Result {
         let exchange = TestServices.uniqueName("events")
         let queue = TestServices.uniqueName("web.all")
         var topology = AMQPEventTransport.topology(exchange: exchange)
         topology.queues.append(AMQPQueue(queue, durable: true))
         topology.bindings.append(AMQPBinding(.queue(queue), exchange: exchange, routingKey: "#"))
-        let connection = try await AMQPConnection.connect(configuration: AMQPConfiguration(url: url ?? TestServices.amqpURL()), topology: topology)
-        return TestBroker(exchange: exchange, queue: queue, connection: connection)
+        return try await AMQPConnection.withConnection(
+            configuration: AMQPConfiguration(url: url ?? TestServices.amqpURL()),
+            topology: topology,
+            logger: Logger(label: "test")
+        ) { connection in
+            try await body(TestBroker(exchange: exchange, queue: queue, connection: connection))
+        }
     }
 
     private init(exchange: String, queue: String, connection: AMQPConnection) {
@@ -40,9 +48,5 @@ struct TestBroker {
         }
         await channel.close()
         return events
-    }
-
-    func close() async {
-        await connection.close()
     }
 }

@@ -1,6 +1,7 @@
-import BeaconWeb
-import Hummingbird
-import HummingbirdTesting
+public import BeaconTesting
+public import BeaconWeb
+public import Hummingbird
+public import HummingbirdTesting
 import ServiceLifecycle
 
 extension BeaconApp {

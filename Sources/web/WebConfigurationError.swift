@@ -1,7 +1,7 @@
-/// A setting that cannot be used, named by where it came from (`BEACON_PORT`, `--port`), with what is wrong.
-public struct ConfigurationError: Error, Hashable, CustomStringConvertible {
+/// A setting of the `web` program that cannot be used, named by where it came from (`BEACON_PORT`, `--port`), with what is wrong.
+struct WebConfigurationError: Error, Hashable, CustomStringConvertible {
     /// What is wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case invalidValue = "invalid_value"
             case invalidAMQPURL = "invalid_amqp_url"
@@ -11,24 +11,24 @@ public struct ConfigurationError: Error, Hashable, CustomStringConvertible {
         private init(_ base: Base) { self.base = base }
 
         /// A value of the wrong form: not a port number, not a level, not a boolean, an empty name.
-        public static var invalidValue: Self { .init(.invalidValue) }
+        static var invalidValue: Self { .init(.invalidValue) }
         /// The broker URL cannot be used.
-        public static var invalidAMQPURL: Self { .init(.invalidAMQPURL) }
+        static var invalidAMQPURL: Self { .init(.invalidAMQPURL) }
 
-        public var description: String { base.rawValue }
+        var description: String { base.rawValue }
     }
 
-    public let code: Code
+    let code: Code
     /// Where the value came from: a flag (`--port`) or an environment variable (`BEACON_PORT`).
-    public let setting: String
-    public let message: String
+    let setting: String
+    let message: String
 
-    public init(_ code: Code, setting: String, _ message: String) {
+    init(_ code: Code, setting: String, _ message: String) {
         self.code = code
         self.setting = setting
         self.message = message
     }
 
     /// `BEACON_PORT: 'http' is not a port number (0-65535)`.
-    public var description: String { "\(setting): \(message)" }
+    var description: String { "\(setting): \(message)" }
 }

@@ -3,7 +3,7 @@ import IntegrationSupport
 import Logging
 import Testing
 
-@testable import BeaconWeb
+@testable import BeaconLogging
 
 #if canImport(Glibc)
 import Glibc
