@@ -2,7 +2,7 @@
 
 SWIFT ?= swift
 
-.PHONY: run test build prerequisites format lint clean bench chaos chaos-short
+.PHONY: run test test-tsan build prerequisites format lint clean bench chaos chaos-short
 
 ## Installs what is missing, then starts RabbitMQ (UI on :15672), an SMTP server, the worker and the web server.
 run: prerequisites
@@ -13,6 +13,11 @@ run: prerequisites
 test: prerequisites
 	scripts/test-services $(SWIFT) test
 	$(MAKE) --no-print-directory chaos-short
+
+## The signal and outbox tests under ThreadSanitizer (their lock-free snapshot and buffers), in a build folder of
+## their own. CI runs it after `make test`; a full sanitized build takes about as long as a normal one.
+test-tsan:
+	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter 'BeaconTests|BeaconOutboxTests'
 
 chaos-short:
 	$(SWIFT) build --product web
@@ -37,7 +42,7 @@ prerequisites:
 	scripts/install-prerequisites
 
 format:
-	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests worker
+	$(SWIFT) format --in-place --recursive --parallel Package.swift Sources Tests worker Examples
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests worker

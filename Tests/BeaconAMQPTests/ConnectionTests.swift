@@ -26,8 +26,9 @@ struct ConnectionTests {
     func wrongPassword() async throws {
         let logs = LogCapture()
         let secret = "not-the-Passw0rd"
+        let configuration = try Broker.configuration { $0.password = secret }
         let error = try await #require(throws: AMQPError.self) {
-            try await Broker.withConnection(configuration: try Broker.configuration { $0.password = secret }, logger: logs.logger) { _ in }
+            try await Broker.withConnection(configuration: configuration, logger: logs.logger) { _ in }
         }
         #expect(error.code == .accessRefused)
         #expect(error.replyCode == 403)
@@ -40,8 +41,9 @@ struct ConnectionTests {
 
     @Test("an unknown vhost fails with NOT_ALLOWED (530) naming the vhost")
     func wrongVirtualHost() async throws {
+        let configuration = try Broker.configuration { $0.virtualHost = "no-such-vhost" }
         let error = try await #require(throws: AMQPError.self) {
-            try await Broker.withConnection(configuration: try Broker.configuration { $0.virtualHost = "no-such-vhost" }) { _ in }
+            try await Broker.withConnection(configuration: configuration) { _ in }
         }
         #expect(error.code == .notAllowed)
         #expect(error.replyCode == 530)
@@ -53,8 +55,7 @@ struct ConnectionTests {
         let port = try TestServices.freePort()
         let error = try await #require(throws: AMQPError.self) {
             try await Broker.withConnection(
-                configuration: try Broker.configuration {
-                    $0.port = port
+                configuration: try Broker.noBroker(port: port) {
                     // Long enough that waiting for it would end in TIMEOUT, not SOCKET_ERROR.
                     $0.connectionTimeout = .seconds(60)
                 }
@@ -70,8 +71,7 @@ struct ConnectionTests {
         let started = ContinuousClock.now
         let error = try await #require(throws: AMQPError.self) {
             try await Broker.withConnection(
-                configuration: try Broker.configuration {
-                    $0.port = listener.port
+                configuration: try Broker.noBroker(port: listener.port) {
                     $0.connectionTimeout = .seconds(1)
                 }
             ) { _ in }

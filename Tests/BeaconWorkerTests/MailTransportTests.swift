@@ -150,8 +150,9 @@ import Testing
     }
 
     @Test func startTLSRequiredRefusesAServerWithoutIt() throws {
+        let url = try TestServices.smtpURL()
         #expect {
-            _ = try send(url: try TestServices.smtpURL(), startTLS: .required, caFile: nil)
+            _ = try send(url: url, startTLS: .required, caFile: nil)
         } throws: { error in
             (error as? SMTPClient.Failure)?.isPermanent == false
         }

@@ -15,6 +15,13 @@ enum Broker {
         return configuration
     }
 
+    /// A configuration for 127.0.0.1:`port`, where no broker runs: for tests of connection failures that need none.
+    static func noBroker(port: Int, _ change: (inout AMQPConfiguration) -> Void = { _ in }) throws -> AMQPConfiguration {
+        var configuration = try AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:\(port)/%2F")
+        change(&configuration)
+        return configuration
+    }
+
     /// Runs `body` with a connection to the test broker (closed afterwards, whatever happens).
     static func withConnection<Result: Sendable>(
         configuration: AMQPConfiguration? = nil,
