@@ -75,6 +75,12 @@ public struct Event: Sendable, Hashable {
     /// `<service>.<kind>.<level>`, e.g. `web.request.info`, `web.error.error`, `web.log.warning`.
     public var routingKey: String { "\(service).\(kind.rawValue).\(level.rawValue)" }
 
+    /// `name`, when it can be a service name; else a ``ServiceNameError`` that says what a service name is.
+    public static func validServiceName(_ name: String) throws(ServiceNameError) -> String {
+        guard isValidServiceName(name) else { throw ServiceNameError(service: name) }
+        return name
+    }
+
     /// True when `name` can be a service name: one routing-key word of letters, digits, `-` and `_`.
     public static func isValidServiceName(_ name: some StringProtocol) -> Bool {
         !name.isEmpty && name.utf8.count <= 64

@@ -21,13 +21,10 @@ public struct EventPublisher: Sendable {
 
     /// A publisher into `outbox` for events of `service`.
     ///
-    /// - Throws: ``EventPublisherError`` when `service` cannot be the first word of a routing key.
-    public init(outbox: EventOutbox, service: String, minimumLevel: Event.Level = .info) throws(EventPublisherError) {
-        guard Event.isValidServiceName(service) else {
-            throw EventPublisherError(service: service)
-        }
+    /// - Throws: ``ServiceNameError`` when `service` cannot be the first word of a routing key.
+    public init(outbox: EventOutbox, service: String, minimumLevel: Event.Level = .info) throws(ServiceNameError) {
+        self.service = try Event.validServiceName(service)
         self.outbox = outbox
-        self.service = service
         self.minimumLevel = minimumLevel
     }
 
@@ -40,15 +37,5 @@ public struct EventPublisher: Sendable {
     public func publish(_ event: Event) -> Bool {
         guard event.level >= minimumLevel else { return false }
         return outbox.enqueue(event)
-    }
-}
-
-/// A service name that cannot be the first word of a routing key.
-public struct EventPublisherError: Error, Hashable, CustomStringConvertible {
-    /// The name refused.
-    public let service: String
-
-    public var description: String {
-        "'\(service)' is not a service name: letters, digits, - and _, at most 64 (it is the first word of routing keys)"
     }
 }

@@ -25,7 +25,7 @@ extension EventPipeline {
         minimumLevel: Event.Level = .info,
         configuration: EventOutbox.Configuration = .init(),
         logger: Logger
-    ) throws(EventPublisherError) -> EventPipeline {
+    ) throws(ServiceNameError) -> EventPipeline {
         let transport = AMQPEventTransport(connection: connection, exchange: exchange)
         let outbox = EventOutbox(transport: transport, spool: spool, configuration: configuration, logger: logger)
         return EventPipeline(

@@ -36,7 +36,11 @@ struct WebServer {
             guard let pipeline else { return console(label) }
             return LogHandlerPair(console(label), pipeline.logHandler(label: label))
         }
-        app = BeaconApp(service: settings.service, debug: settings.debug, logger: Logger(label: settings.service))
+        do {
+            app = try BeaconApp(service: settings.service, debug: settings.debug, logger: Logger(label: settings.service))
+        } catch {
+            throw WebConfigurationError(.invalidValue, setting: "BEACON_SERVICE", "\(error)")
+        }
         if let pipeline { pipeline.publisher.publishRequests(of: app) }
         requestMetrics = RequestMetrics(app: app)
         self.pipeline = pipeline

@@ -12,8 +12,8 @@ import Testing
 
 /// The helpers users test their apps with.
 @Suite struct BeaconTestingTests {
-    func app(events: InMemoryEventPipeline? = nil) -> (BeaconApp, Router<BasicBeaconRequestContext>) {
-        let app = BeaconApp(logger: Logger(label: "web") { events?.logHandler(label: $0) ?? SwiftLogNoOpLogHandler() })
+    func app(events: InMemoryEventPipeline? = nil) throws -> (BeaconApp, Router<BasicBeaconRequestContext>) {
+        let app = try BeaconApp(logger: Logger(label: "web") { events?.logHandler(label: $0) ?? SwiftLogNoOpLogHandler() })
         events?.publisher.publishRequests(of: app)
         let router = app.router()
         router.get("hello") { _, context in
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func recordingCapturesTheSignalsSentDuringABlock() async throws {
-        let (app, router) = app()
+        let (app, router) = try app()
         let (status, records) = try await app.signals.recording {
             try await app.test(router) { client in
                 try await client.execute(uri: "/hello", method: .get) { $0.status }
@@ -39,7 +39,7 @@ import Testing
 
     @Test func aBrokerlessAppRecordsWhatWouldHaveBeenPublished() async throws {
         let events = try InMemoryEventPipeline()
-        let (app, router) = app(events: events)
+        let (app, router) = try app(events: events)
         try await app.test(router, events: events) { client in
             try await client.execute(uri: "/hello", method: .get) { _ in }
         }
@@ -51,7 +51,7 @@ import Testing
 
     @Test func whileTheInMemoryBrokerIsAwayEventsAreSpooledThenReplayedInOrder() async throws {
         let events = try InMemoryEventPipeline()
-        let (app, router) = app(events: events)
+        let (app, router) = try app(events: events)
         events.transport.isAvailable = false
         try await app.test(router, events: events) { client in
             for _ in 0..<30 {
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aServiceNameThatCannotBeARoutingKeyWordIsAClearError() {
-        let error = #expect(throws: EventPublisherError.self) { try InMemoryEventPipeline(service: "bill ing") }
+        let error = #expect(throws: ServiceNameError.self) { try InMemoryEventPipeline(service: "bill ing") }
         #expect(error?.description.contains("'bill ing' is not a service name") == true)
     }
 }

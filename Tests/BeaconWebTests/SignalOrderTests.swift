@@ -93,7 +93,7 @@ import Testing
 
     @Test func theAppIsTheSender() async throws {
         let test = try TestApp()
-        let other = BeaconApp()
+        let other = try BeaconApp(logger: test.app.logger)
         let heard = Counter()
         let notHeard = Counter()
         test.app.signals.requestStarted.connect(from: test.app.sender) { _ in heard.increment() }

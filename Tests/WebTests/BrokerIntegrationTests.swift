@@ -20,8 +20,8 @@ import Testing
 /// bound to `#`; without a broker they wait in the spool and the next process delivers them in order.
 @Suite(.serialized) struct BrokerIntegrationTests {
     /// An app publishing through `pipeline`, with `/hello`.
-    func makeApp(_ pipeline: EventPipeline) -> (BeaconApp, Router<BasicBeaconRequestContext>) {
-        let app = BeaconApp()
+    func makeApp(_ pipeline: EventPipeline) throws -> (BeaconApp, Router<BasicBeaconRequestContext>) {
+        let app = try BeaconApp(logger: Logger(label: "web"))
         pipeline.publisher.publishRequests(of: app)
         let router = app.router()
         router.get("hello") { _, _ in "hello" }
@@ -56,7 +56,7 @@ import Testing
                 settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: try TestServices.temporaryDirectory()),
                 logger: Logger(label: "beacon.outbox") { _ in logs }
             )
-            let (app, router) = makeApp(pipeline)
+            let (app, router) = try makeApp(pipeline)
             let count = 300
             let ids = try await app.application(router: router, services: pipeline.services).test(.live) { client in
                 try await sendRequests(count, prefix: "n", to: client)
@@ -83,7 +83,7 @@ import Testing
                 settings(amqpURL: deadURL, exchange: broker.exchange, spool: spool),
                 logger: Logger(label: "beacon.outbox") { [offlineLogs] _ in offlineLogs }
             )
-            let (offlineApp, offlineRouter) = makeApp(offline)
+            let (offlineApp, offlineRouter) = try makeApp(offline)
             let ids = try await offlineApp.application(router: offlineRouter, services: offline.services).test(.router) { client in
                 try await sendRequests(120, prefix: "offline", to: client)
             }
@@ -98,7 +98,7 @@ import Testing
                 settings(amqpURL: try TestServices.amqpURL(), exchange: broker.exchange, spool: spool),
                 logger: Logger(label: "beacon.outbox") { _ in InMemoryLogHandler() }
             )
-            let (onlineApp, onlineRouter) = makeApp(online)
+            let (onlineApp, onlineRouter) = try makeApp(online)
             let laterIDs = try await onlineApp.application(router: onlineRouter, services: online.services).test(.router) { client in
                 #expect(await eventually(timeout: .seconds(30)) { online.outbox.statistics.delivered >= ids.count })
                 let laterIDs = try await sendRequests(10, prefix: "online", to: client)
@@ -125,7 +125,7 @@ import Testing
                 outboxConfiguration: .init(retryDelay: .milliseconds(50)...(.milliseconds(500))),
                 logger: Logger(label: "beacon.outbox") { _ in InMemoryLogHandler() }
             )
-            let (app, router) = makeApp(pipeline)
+            let (app, router) = try makeApp(pipeline)
             let ids = try await app.application(router: router, services: pipeline.services).test(.router) { client in
                 var ids = try await sendRequests(50, prefix: "before", to: client)
                 _ = try await privateBroker.rabbitmqctl("stop_app")

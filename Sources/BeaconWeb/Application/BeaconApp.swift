@@ -38,15 +38,15 @@ public final class BeaconApp: Sendable {
     ///   - service: the service name, letters, digits, `-` and `_` (it is a routing-key word).
     ///   - debug: debug mode.
     ///   - redaction: what is secret; Authorization, Cookie, Set-Cookie and password/token/secret parameters always are.
-    ///   - logger: the app's logger.
+    ///   - logger: the app's logger: the process's, or one made for the app (a library never makes its own).
+    /// - Throws: ``ServiceNameError`` when `service` cannot be the first word of a routing key.
     public init(
         service: String = "web",
         debug: Bool = false,
         redaction: Redaction = .standard,
-        logger: Logger = Logger(label: "web")
-    ) {
-        precondition(Event.isValidServiceName(service), "BeaconWeb: '\(service)' is not a service name (letters, digits, - and _)")
-        self.service = service
+        logger: Logger
+    ) throws(ServiceNameError) {
+        self.service = try Event.validServiceName(service)
         self.isDebug = debug
         self.redaction = redaction
         self.logger = logger

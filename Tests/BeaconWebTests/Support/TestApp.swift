@@ -39,7 +39,7 @@ struct TestApp {
         var logs = InMemoryLogHandler()
         logs.logLevel = .trace
         self.logs = logs
-        app = BeaconApp(
+        app = try BeaconApp(
             debug: debug,
             logger: Logger(label: "web") { label in LogHandlerPair(logs, events.pipeline.logHandler(label: label)) }
         )
