@@ -131,6 +131,8 @@ def main() -> None:
     parser.add_argument("--config", required=True)
     parser.add_argument("--fsync", default="batch")
     parser.add_argument("--peer", required=True)
+    parser.add_argument("--base-worker", help="another build of the worker (e.g. before a change), run like Beacon's")
+    parser.add_argument("--base-config", help="the worker.yaml of that build (default: --config)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--out", required=True)
@@ -155,15 +157,19 @@ def main() -> None:
     ours, theirs = beacon_bodies(n), peer_bodies(args.peer, n)
     print(f"bench-worker: {n:,} events per run, body {len(ours[0])} bytes (Beacon) / {len(theirs[0])} bytes (peer), fsync {args.fsync}, {args.runs} runs")
 
+    sides = ["beacon", "base", "peer"] if args.base_worker else ["beacon", "peer"]
+    binary = {"beacon": (args.worker, config), "base": (args.base_worker, args.base_config or config)}
     results: list[dict] = []
     for run in range(1, args.runs + 1):
-        order = ["beacon", "peer"] if run % 2 else ["peer", "beacon"]
+        shift = (run - 1) % len(sides)  # the order rotates: each side goes first in some run
+        order = sides[shift:] + sides[:shift]
         for side in order:
             logs = os.path.join(args.out, f"run{run}-{side}")
             os.makedirs(logs)
-            if side == "beacon":
+            if side in binary:
                 fill(args.amqp_url, "worker.files", ours)
-                command = [args.worker, "run", "--config", config, "--log-dir", logs]
+                worker, worker_config = binary[side]
+                command = [worker, "run", "--config", worker_config, "--log-dir", logs]
                 log_path = os.path.join(logs, "app.log")
             else:
                 fill(args.amqp_url, "peer.files", theirs)
@@ -187,11 +193,19 @@ def main() -> None:
     print()
     print("| worker | " + " | ".join(f"run {r}" for r in range(1, args.runs + 1)) + " | median events/s | worker CPU µs/event | broker CPU µs/event |")
     print("|---|" + "---|" * args.runs + "---|---|---|")
-    for side, name in (("beacon", f"Beacon worker (Swift, fsync {args.fsync})"), ("peer", "peer worker.py (pika + RotatingFileHandler)")):
+    names = {"beacon": f"Beacon worker (Swift, fsync {args.fsync})", "base": "the same, --base-worker's build",
+             "peer": "peer worker.py (pika + RotatingFileHandler)"}
+    for side in sides:
+        name = names[side]
         rates = [f"{r['events_per_s']:,}" for r in results if r["side"] == side]
         print(f"| {name} | " + " | ".join(rates) + f" | **{median(side, 'events_per_s'):,.0f}** | "
               f"{median(side, 'worker_cpu_us_per_event')} | {median(side, 'broker_cpu_us_per_event')} |")
     print(f"\nratio of medians (Beacon / peer): **{median('beacon', 'events_per_s') / median('peer', 'events_per_s'):.2f}×**")
+    if args.base_worker:
+        by_run = ", ".join(
+            f"{next(r for r in results if r['run'] == n and r['side'] == 'beacon')['events_per_s'] / next(r for r in results if r['run'] == n and r['side'] == 'base')['events_per_s']:.2f}"
+            for n in range(1, args.runs + 1))
+        print(f"ratio of medians (Beacon / base): **{median('beacon', 'events_per_s') / median('base', 'events_per_s'):.2f}×**; by run: {by_run}")
 
 
 if __name__ == "__main__":
