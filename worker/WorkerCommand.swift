@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import BeaconWorker
 import Foundation
 import Logging

@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 
 /// A signal's current ``Snapshot``, published in one atomic word so that `send` reads it without a lock.
 ///

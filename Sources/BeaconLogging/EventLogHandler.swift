@@ -1,4 +1,4 @@
-public import BeaconEvents
+import BeaconEvents
 public import Logging
 
 /// A swift-log handler that turns log records at or above a level (`BEACON_EVENT_LEVEL`) into events: Python

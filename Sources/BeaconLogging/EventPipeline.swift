@@ -1,6 +1,6 @@
-public import BeaconEvents
+import BeaconEvents
 public import BeaconOutbox
-public import Logging
+import Logging
 public import ServiceLifecycle
 
 /// The way events leave a process: an ``EventOutbox`` over a transport, the ``EventPublisher`` in front of it, and

@@ -1,12 +1,12 @@
 import BeaconEvents
-import Logging
+public import Logging
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-import Musl
+public import Musl
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// A swift-log handler that writes each record as exactly one line to a file descriptor (standard error by default):

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// Two swift-log handlers as one, as `MultiplexLogHandler([first, second])` but with both types known: the web's
 /// console line and its events.

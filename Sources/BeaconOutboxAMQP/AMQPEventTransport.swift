@@ -1,5 +1,5 @@
 public import BeaconAMQP
-public import BeaconEvents
+import BeaconEvents
 public import BeaconOutbox
 import Foundation
 public import ServiceLifecycle

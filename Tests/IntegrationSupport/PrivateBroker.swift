@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A RabbitMQ node of its own, for tests that stop, pause or throttle the broker: doing that to the shared test
 /// broker would break every other test running at the same time. Started with `scripts/rabbitmq-node` on free ports

@@ -1,6 +1,6 @@
 import BeaconEvents
-import BeaconLogging
-import Logging
+public import BeaconLogging
+public import Logging
 
 /// A producer with no HTTP in it: a nightly job that totals the day's orders. What it logs becomes events (through
 /// the process's `EventLogHandler`), and it publishes one summary event of its own; it never waits for a broker.

@@ -3,7 +3,7 @@ import CRabbitMQ
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 extension AMQPProperties {

@@ -3,7 +3,7 @@ import CRabbitMQ
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 // Field tables between Swift and rabbitmq-c: to C into a scratch pool (for a send), from C by copying (decoded frames

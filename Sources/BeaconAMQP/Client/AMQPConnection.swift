@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// A connection to a RabbitMQ broker (AMQP 0-9-1 over rabbitmq-c), kept alive by a thread of its own while it runs.

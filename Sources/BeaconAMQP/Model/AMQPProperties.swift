@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
 /// The basic properties of a message (AMQP 0-9-1 `basic` content header). Every field is optional; `nil` is not sent.

@@ -1,7 +1,7 @@
-import BeaconEvents
+public import BeaconEvents
 import Dispatch
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// Delivers events to a transport without ever making the producer wait, and without losing them.

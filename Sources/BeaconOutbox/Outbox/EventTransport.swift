@@ -1,4 +1,4 @@
-import BeaconEvents
+public import BeaconEvents
 
 /// Where an ``EventOutbox`` delivers its messages: RabbitMQ in production (``AMQPEventTransport``), memory in
 /// tests of applications that use Beacon (`BeaconTesting`).

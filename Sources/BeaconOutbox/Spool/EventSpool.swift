@@ -1,13 +1,13 @@
 import Foundation
 import Synchronization
-import SystemPackage
+public import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-import Musl
+public import Musl
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// An append-only disk queue of events: where events wait while the broker is away, in order, across restarts.

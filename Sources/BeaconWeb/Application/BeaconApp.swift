@@ -1,8 +1,8 @@
-import Beacon
-import BeaconEvents
-import Hummingbird
-import Logging
-import ServiceLifecycle
+public import Beacon
+public import BeaconEvents
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
 
 /// A web application in Flask's mould, on Hummingbird: Flask's request signals, error handlers, request ids and
 /// per-request storage, and one log line per request.

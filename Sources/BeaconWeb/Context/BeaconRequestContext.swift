@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import NIOCore
 
 /// A request context that carries Beacon's per-request state: conform your own context to it, or use

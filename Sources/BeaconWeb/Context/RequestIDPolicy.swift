@@ -1,4 +1,4 @@
-import HTTPTypes
+public import HTTPTypes
 import Hummingbird
 
 /// The request id rules: which incoming `X-Request-ID` values are kept, and the header that carries them.

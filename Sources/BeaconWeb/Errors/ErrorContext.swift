@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// What an error handler gets: the error, the status the response is going to have, the request, and Beacon's
 /// default page for it.

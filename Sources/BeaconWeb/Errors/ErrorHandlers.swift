@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import Synchronization
 
 /// Turns an error into a response, like a function registered with Flask's `errorhandler`.

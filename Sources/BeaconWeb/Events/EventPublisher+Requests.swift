@@ -1,5 +1,5 @@
 public import Beacon
-public import BeaconEvents
+import BeaconEvents
 public import BeaconLogging
 import BeaconOutbox
 import Hummingbird

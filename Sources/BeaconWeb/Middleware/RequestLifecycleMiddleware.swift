@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import Logging
 
 /// The request lifecycle, Flask's: a request id, a ``RequestScope`` (with `g`), the request signals in Flask's

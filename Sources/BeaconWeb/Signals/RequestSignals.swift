@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// `requestStarted`'s payload: a request came in. Sent before routing, like Flask's `request_started`.
 public struct RequestStarted: Sendable {

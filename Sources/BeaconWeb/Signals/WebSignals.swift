@@ -1,4 +1,4 @@
-import Beacon
+public import Beacon
 
 /// The signals of one ``BeaconApp``: Flask's, under Flask's names, with the app as sender.
 ///

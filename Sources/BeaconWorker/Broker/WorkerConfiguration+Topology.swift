@@ -1,4 +1,4 @@
-import BeaconAMQP
+public import BeaconAMQP
 import BeaconEvents
 
 extension WorkerConfiguration {

@@ -1,6 +1,6 @@
-import BeaconAMQP
+public import BeaconAMQP
 import BeaconEvents
-import Logging
+public import Logging
 
 /// `worker dead list` and `worker dead replay`: the dead-letter queue, read and sent back.
 ///

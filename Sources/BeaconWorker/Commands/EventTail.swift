@@ -1,7 +1,7 @@
 import BeaconAMQP
 import BeaconEvents
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// `worker tail [PATTERN]`: a live view of the events whose routing key matches a pattern, one coloured line each.
 ///

@@ -1,6 +1,6 @@
-import BeaconAMQP
+public import BeaconAMQP
 import Foundation
-import Logging
+public import Logging
 
 /// `worker topology`: declares the worker's exchange and queues (idempotently) and tells what exists.
 public struct TopologyReport: Sendable {

@@ -1,4 +1,4 @@
-import BeaconEvents
+public import BeaconEvents
 
 /// A log file written as Python's `RotatingFileHandler` or `TimedRotatingFileHandler` writes it.
 public struct FileSinkConfiguration: Sendable {

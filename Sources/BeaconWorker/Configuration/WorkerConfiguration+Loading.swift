@@ -1,6 +1,6 @@
 import BeaconAMQP
 import BeaconEvents
-import Foundation
+public import Foundation
 
 extension WorkerConfiguration {
     /// Settings given on the command line; they win over the environment and the file.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// An exclusive lock on the worker's state directory (`flock(2)` on `<state>/lock`), held for the life of the

@@ -1,4 +1,4 @@
-import Metrics
+public import Metrics
 import Synchronization
 
 /// The worker's counts: exported as swift-metrics counters (`beacon_worker_<kind>_total`, labelled by sink or

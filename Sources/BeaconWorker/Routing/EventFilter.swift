@@ -1,4 +1,4 @@
-import BeaconEvents
+public import BeaconEvents
 
 /// Which events a sink takes: those at or above a level whose routing key matches one of the patterns.
 public struct EventFilter: Sendable, Hashable {

@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import UnixSignals
 
 /// Runs a service until SIGTERM or SIGINT, then shuts it down gracefully (a `ServiceGroup`): how `worker run` and

@@ -1,7 +1,7 @@
 import BeaconAMQP
-import BeaconEvents
-import Logging
-import ServiceLifecycle
+public import BeaconEvents
+public import Logging
+public import ServiceLifecycle
 
 /// `worker run`: consumes the configured queues and feeds the sinks, as a swift-service-lifecycle service.
 ///

@@ -3,7 +3,7 @@ import BeaconEvents
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// Events to syslog, as Python's `SysLogHandler` sends them: through the local syslog(3), or as RFC 5424 messages
