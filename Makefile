@@ -29,8 +29,8 @@ chaos-short:
 chaos: prerequisites
 	python3 scripts/proof/chaos.py $(CHAOS_ARGS)
 
-## Beacon against the Flask peer end to end (web, AMQP client, worker, request-to-log latency, memory); rewrites
-## BENCHMARKS.md. About 20-30 minutes; BENCH_ARGS="--only e2e --runs 3" or "--quick --skip-build" for a subset.
+## Beacon against the Flask peer end to end (web, AMQP client, worker, request-to-log latency, memory); rewrites the
+## end-to-end part of BENCHMARKS.md. About 20-30 minutes; BENCH_ARGS="--only e2e --runs 3" or "--quick --skip-build" for a subset.
 bench:
 	scripts/install-prerequisites --bench
 	python3 scripts/proof/bench.py $(BENCH_ARGS)

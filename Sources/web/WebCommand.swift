@@ -3,7 +3,7 @@ import BeaconEvents
 import BeaconWeb
 import Foundation
 
-/// `web`: Beacon's web server, with demo routes. Settings per DESIGN.md: flags over environment over defaults.
+/// `web`: Beacon's web server, with demo routes. Settings per docs/Configuration.md: flags over environment over defaults.
 @main
 struct WebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import BeaconEvents
 
-/// The web server's settings (DESIGN.md's configuration contract): flags over environment over defaults.
+/// The web server's settings (docs/Configuration.md): flags over environment over defaults.
 ///
 /// | setting | flag | environment | default |
 /// | --- | --- | --- | --- |

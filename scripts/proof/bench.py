@@ -19,8 +19,8 @@ Sections (each may be chosen with --only):
           X-Request-ID) while a separate process tails app.log: latency from the request's scheduled send time to
           its line appearing in app.log; peak RSS (VmHWM) of web and worker.
 
-Results: var/proof/bench-<time>/ (raw JSON per run, summary.md); with all sections and >= 3 runs, BENCHMARKS.md is
-rewritten (or the file given with --write). Before each measurement the box must be quiet (QUIET_BUSY cores, 0.5, for
+Results: var/proof/bench-<time>/ (raw JSON per run, summary.md); with all sections and >= 3 runs, the end-to-end part of
+BENCHMARKS.md is rewritten (or of the file given with --write). Before each measurement the box must be quiet (QUIET_BUSY cores, 0.5, for
 up to QUIET_WAIT s, 120): other jobs share the cores; how busy it was is recorded with each run.
 """
 from __future__ import annotations
@@ -448,7 +448,8 @@ def main() -> int:
     full = set(sections) == {"web", "amqp", "worker", "e2e"} and args.runs >= 3 and status == 0
     target = args.write or ("BENCHMARKS.md" if full else None)
     if target:
-        Path(ROOT / target if not os.path.isabs(target) else target).write_text(markdown)
+        path = Path(ROOT / target if not os.path.isabs(target) else target)
+        path.write_text(report.splice(path.read_text() if path.exists() else "", markdown))
         log(f"wrote {target}")
     log(f"results in {bench.out.relative_to(ROOT)}")
     return status

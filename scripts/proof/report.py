@@ -1,12 +1,24 @@
-"""Renders bench.py's results (var/proof/bench-*/results.json) as the Markdown of BENCHMARKS.md.
+"""Renders bench.py's results (var/proof/bench-*/results.json) as the Markdown of BENCHMARKS.md's end-to-end part.
 
-    python3 scripts/proof/report.py var/proof/bench-…/results.json > BENCHMARKS.md
+    python3 scripts/proof/report.py var/proof/bench-…/results.json   # prints it
+
+BENCHMARKS.md opens with a summary and the other benchmarks, written by hand; `make bench` replaces only what
+follows MARKER (see splice).
 """
 from __future__ import annotations
 
 import json
 import statistics
 import sys
+
+
+MARKER = "<!-- Written by `make bench` (scripts/proof/report.py) from here to the end: change that script, not this text. -->"
+
+
+def splice(existing: str, markdown: str) -> str:
+    """BENCHMARKS.md with its end-to-end part replaced by `markdown`: the text up to MARKER stays as it is."""
+    head, found, _ = existing.partition(MARKER)
+    return (head + MARKER + "\n\n" if found else MARKER + "\n\n") + markdown
 
 
 def med(values):
@@ -35,7 +47,7 @@ def web_section(w, runs: list, args: dict) -> None:
     names = {"off": "Beacon `web`, event pipeline off (`BEACON_EVENTS=off`)",
              "on": "Beacon `web`, every request an event: confirmed by the broker **and** written to app.log by the worker",
              "peer": "peer: Flask + blinker + pika, gunicorn gthread 2×4, publisher thread, confirms, its worker writing (RESULTS.md (d'))"}
-    w("## Web: GET /hello")
+    w("### Web: GET /hello")
     w("")
     w(f"`wrk -t2 -c32 -d{args.get('duration', 15)}s --latency` after 20 warm-up requests; runs interleaved (the order "
       "rotates: on, off, peer / off, peer, on / peer, on, off), all against the same broker (one vhost for Beacon, one "
@@ -86,14 +98,14 @@ def render(results: dict) -> str:
     args = results.get("args", {})
     out: list[str] = []
     w = out.append
-    w("# Benchmarks: Beacon end to end, against the Flask + blinker + pika peer")
+    w("## End to end: `make bench`, against the Flask + blinker + pika peer")
     w("")
     w(f"One run of `make bench` (`scripts/proof/bench.py`), {results['started']} → {results.get('finished', '?')}. "
       "Every number below comes from that run; the raw results are in `var/proof/bench-*/results.json` of the machine "
-      "that ran it, and `python3 scripts/proof/report.py results.json` renders this page from them. Medians of "
+      "that ran it, and `python3 scripts/proof/report.py results.json` renders this part from them. Medians of "
       f"{args.get('runs', 3)} interleaved runs; compare the ratios, not the absolute numbers (the box is small and shared).")
     w("")
-    w("## Machine")
+    w("### Machine")
     w("")
     w("| | |")
     w("|---|---|")
@@ -140,7 +152,7 @@ def render(results: dict) -> str:
         def rounds(values: list) -> str:
             return ", ".join(f0(v) for v in values)
 
-        w("## AMQP client: BeaconAMQP against pika")
+        w("### AMQP client: BeaconAMQP against pika")
         w("")
         w("`scripts/bench-amqp --pika ../shared/peer/bench_publish.py` (its own throwaway broker), in interleaved rounds "
           "whose order rotates: BeaconAMQP's package-benchmark suite (50,000 persistent 300-byte messages per iteration, "
@@ -174,7 +186,7 @@ def render(results: dict) -> str:
 
     if "worker" in s:
         runs = s["worker"]["runs"]
-        w("## Worker: file sink")
+        w("### Worker: file sink")
         w("")
         w(f"`scripts/bench-worker.py` on the bench's broker: each worker starts on a queue pre-filled with "
           f"{args.get('worker_events', 100000):,} persistent events of about 312 bytes and is timed from outside, from the "
@@ -233,7 +245,7 @@ def render(results: dict) -> str:
         rss_rows.append((f"steady {e[0]['rate_target']:,.0f} req/s" if e else "steady", max(r["web_peak_rss_mb"] for r in e) if e else None,
                          None, max(r["worker_peak_rss_mb"] for r in e) if e else None, None, None))
     if rss_rows:
-        w("## Peak memory")
+        w("### Peak memory")
         w("")
         w("VmHWM from `/proc/PID/status` just before each process was stopped; the largest of the runs.")
         w("")
@@ -242,10 +254,10 @@ def render(results: dict) -> str:
         for row in rss_rows:
             w(f"| {row[0]} | {f1(row[1])} | {f1(row[2])} | {f1(row[3])} | {f1(row[4])} | {f1(row[5])} |")
         w("")
-    w("## Reproduce")
+    w("### Reproduce")
     w("")
     w("```sh")
-    w("make bench                                   # everything, about 20-30 minutes; rewrites BENCHMARKS.md")
+    w("make bench                                   # everything, about 20-30 minutes; rewrites this part of BENCHMARKS.md")
     w("scripts/proof/bench.py --quick --skip-build  # one short run of web, worker and e2e (a smoke test)")
     w("scripts/proof/bench.py --only e2e --runs 3   # a subset; results in var/proof/bench-*/summary.md")
     w("```")

@@ -22,7 +22,7 @@ public enum TransportOutcome: Sendable, Hashable {
 }
 
 /// One message as the outbox hands it to a transport: one event (`application/json`) or several that share a
-/// routing key (`application/x-ndjson`), with the properties of DESIGN.md's event schema.
+/// routing key (`application/x-ndjson`), with the properties of the event schema (docs/EventSchema.md).
 public struct OutboxMessage: Sendable, Hashable {
     public var routingKey: String
     /// ``Event/contentType`` or ``EventBatch/contentType``.

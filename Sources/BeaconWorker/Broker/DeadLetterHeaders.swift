@@ -38,8 +38,8 @@ enum DeadLetterHeaders {
     /// True when the message is malformed for good (no worker can make an event of it): replaying it would only bring
     /// it back. A message of a newer schema version (`unsupported_schema`) or over the size limit (`too_large`) is
     /// poison to this worker but not for good: once the worker is upgraded or its `max_message_bytes` raised,
-    /// `worker dead replay` sends it back, so that a new schema version never loses events (DESIGN.md: "version it,
-    /// never break it silently").
+    /// `worker dead replay` sends it back, so that a new schema version never loses events (docs/EventSchema.md: the
+    /// schema is versioned, never broken silently).
     static func isPoison(_ headers: AMQPTable) -> Bool {
         guard let reason = headers[reason]?.stringValue else { return false }
         return poisonReasons.contains(reason)

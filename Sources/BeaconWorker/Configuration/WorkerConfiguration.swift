@@ -3,7 +3,7 @@ import BeaconEvents
 /// Everything the worker needs to know: the broker, its queues and the sinks they feed.
 ///
 /// Settings come from, in order of precedence, command-line flags, the environment, `worker/worker.yaml` and the
-/// defaults here (DESIGN.md's configuration contract). Build one with
+/// defaults here (docs/Configuration.md). Build one with
 /// ``load(configPath:environment:flags:)``, which validates it and names the key of anything it rejects.
 public struct WorkerConfiguration: Sendable {
     /// The broker and the queues' common settings.
