@@ -11,7 +11,7 @@ import Testing
         _ yaml: String,
         environment: [String: String] = [:],
         overrides: WorkerConfiguration.Overrides = .init()
-    ) throws(ConfigurationError)
+    ) throws(WorkerConfigurationError)
         -> WorkerConfiguration
     {
         let directory = try! TestServices.temporaryDirectory()
@@ -29,7 +29,7 @@ import Testing
         return try WorkerConfiguration.load(overrides: overrides, environment: environment)
     }
 
-    func error(_ yaml: String, environment: [String: String] = [:], overrides: WorkerConfiguration.Overrides = .init()) -> ConfigurationError? {
+    func error(_ yaml: String, environment: [String: String] = [:], overrides: WorkerConfiguration.Overrides = .init()) -> WorkerConfigurationError? {
         do {
             _ = try load(yaml, environment: environment, overrides: overrides)
             return nil
@@ -186,7 +186,7 @@ import Testing
     }
 
     @Test func aConfigurationFileNamedButMissingIsAnError() {
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: WorkerConfigurationError.self) {
             try WorkerConfiguration.load(overrides: .init(configPath: "/nonexistent/worker.yaml"), environment: [:])
         }
         do {

@@ -6,7 +6,7 @@ extension WorkerConfiguration {
     /// Reads `worker.yaml` over the defaults. `directory` is the file's folder: mail templates are found from it.
     ///
     /// `queues` and `sinks` replace the defaults as a whole when present; the other sections override key by key.
-    init(yaml document: YAMLReader, directory: String) throws(ConfigurationError) {
+    init(yaml document: YAMLReader, directory: String) throws(WorkerConfigurationError) {
         var broker = Broker()
         var logDirectory = "var/log"
         var stateDirectory: String?
@@ -52,7 +52,7 @@ extension WorkerConfiguration {
         ),
     ]
 
-    static func defaultSinks(directory: String, location: String) throws(ConfigurationError) -> [Sink] {
+    static func defaultSinks(directory: String, location: String) throws(WorkerConfigurationError) -> [Sink] {
         let templates = MailTemplatePaths(directory: directory)
         return [
             Sink(name: "app.log", filter: EventFilter(level: .trace), kind: .file(FileSinkConfiguration(path: "app.log"))),
@@ -72,7 +72,7 @@ extension WorkerConfiguration {
 
     // MARK: Sections
 
-    private static func broker(_ node: YAMLReader) throws(ConfigurationError) -> Broker {
+    private static func broker(_ node: YAMLReader) throws(WorkerConfigurationError) -> Broker {
         var broker = Broker()
         let keys: Set = ["url", "exchange", "queue_type", "prefetch", "max_message_bytes", "dead_letter_queue"]
         for (name, value) in try node.members(allowed: keys) where !value.isNull {
@@ -95,7 +95,7 @@ extension WorkerConfiguration {
         return broker
     }
 
-    private static func dedupe(_ node: YAMLReader) throws(ConfigurationError) -> Dedupe {
+    private static func dedupe(_ node: YAMLReader) throws(WorkerConfigurationError) -> Dedupe {
         var dedupe = Dedupe()
         for (name, value) in try node.members(allowed: ["window", "max_ids"]) where !value.isNull {
             if name == "window" {
@@ -107,7 +107,7 @@ extension WorkerConfiguration {
         return dedupe
     }
 
-    private static func queues(_ node: YAMLReader) throws(ConfigurationError) -> [Queue] {
+    private static func queues(_ node: YAMLReader) throws(WorkerConfigurationError) -> [Queue] {
         var queues: [Queue] = []
         for (name, value) in try node.members() {
             var queue = Queue(name: name, bindings: [], retryDelays: [], sinks: [])
@@ -117,13 +117,13 @@ extension WorkerConfiguration {
                 switch key {
                 case "bindings":
                     sawBindings = true
-                    queue.bindings = try member.list().map { item throws(ConfigurationError) in
+                    queue.bindings = try member.list().map { item throws(WorkerConfigurationError) in
                         let text = try item.string()
                         guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as # or *.*.error") }
                         return pattern
                     }
                 case "retry":
-                    queue.retryDelays = try member.list().map { item throws(ConfigurationError) in
+                    queue.retryDelays = try member.list().map { item throws(WorkerConfigurationError) in
                         let delay = try item.duration()
                         guard delay >= .seconds(1) else { throw item.error("a retry delay is at least 1s") }
                         return delay
@@ -133,7 +133,7 @@ extension WorkerConfiguration {
                     }
                 default:
                     sawSinks = true
-                    queue.sinks = try member.list().map { item throws(ConfigurationError) in try item.string() }
+                    queue.sinks = try member.list().map { item throws(WorkerConfigurationError) in try item.string() }
                 }
             }
             guard sawBindings, !queue.bindings.isEmpty else { throw value.error(.missingKey, "a queue needs bindings (e.g. [\"#\"])") }
@@ -144,7 +144,7 @@ extension WorkerConfiguration {
         return queues
     }
 
-    private static func sinks(_ node: YAMLReader, directory: String) throws(ConfigurationError) -> [Sink] {
+    private static func sinks(_ node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> [Sink] {
         var sinks: [Sink] = []
         for (name, value) in try node.members() {
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
@@ -171,7 +171,7 @@ extension WorkerConfiguration {
                     }
                     filter.level = level
                 case "match":
-                    filter.patterns = try member.list().map { item throws(ConfigurationError) in
+                    filter.patterns = try member.list().map { item throws(WorkerConfigurationError) in
                         let text = try item.string()
                         guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
                         return pattern
@@ -194,8 +194,10 @@ extension WorkerConfiguration {
         case file, syslog, mail
     }
 
-    private static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration
-    {
+    private static func fileSink(
+        _ options: [(name: String, value: YAMLReader)],
+        node: YAMLReader
+    ) throws(WorkerConfigurationError) -> FileSinkConfiguration {
         guard let path = options.first(where: { $0.name == "path" })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?
@@ -229,7 +231,7 @@ extension WorkerConfiguration {
         return file
     }
 
-    private static func rotation(_ node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration.Rotation {
+    private static func rotation(_ node: YAMLReader) throws(WorkerConfigurationError) -> FileSinkConfiguration.Rotation {
         if node.isScalar {
             guard try node.string() == "none" else { throw node.error("write none, or a mapping with max_bytes or when") }
             return .none
@@ -256,7 +258,7 @@ extension WorkerConfiguration {
         return .size(maxBytes: try maxBytes.byteCount(), backupCount: backupCount)
     }
 
-    private static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(ConfigurationError) -> SyslogSinkConfiguration {
+    private static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
         var syslog = SyslogSinkConfiguration()
         for (name, value) in options {
             switch name {
@@ -276,7 +278,7 @@ extension WorkerConfiguration {
         return syslog
     }
 
-    private static func transport(_ node: YAMLReader) throws(ConfigurationError) -> SyslogSinkConfiguration.Transport {
+    private static func transport(_ node: YAMLReader) throws(WorkerConfigurationError) -> SyslogSinkConfiguration.Transport {
         let text = try node.string()
         if text == "local" { return .local }
         if text.hasPrefix("unix://"), text.count > "unix://".count { return .unix(path: String(text.dropFirst("unix://".count))) }
@@ -295,7 +297,7 @@ extension WorkerConfiguration {
         _ options: [(name: String, value: YAMLReader)],
         node: YAMLReader,
         directory: String
-    ) throws(ConfigurationError) -> MailSinkConfiguration {
+    ) throws(WorkerConfigurationError) -> MailSinkConfiguration {
         let defaults = MailTemplatePaths(directory: directory)
         var smtp = SMTPConfiguration()
         var from = "beacon@localhost"
@@ -311,7 +313,7 @@ extension WorkerConfiguration {
                 from = try value.string()
                 try checkAddress(from, key: value.key, location: value.location)
             case "to":
-                to = try value.list().map { item throws(ConfigurationError) in
+                to = try value.list().map { item throws(WorkerConfigurationError) in
                     let address = try item.string()
                     try checkAddress(address, key: item.key, location: item.location)
                     return address
@@ -332,7 +334,7 @@ extension WorkerConfiguration {
         return MailSinkConfiguration(smtp: smtp, from: from, to: to, subject: subject, body: body!, digest: digest!, storm: storm)
     }
 
-    private static func smtpSettings(_ node: YAMLReader) throws(ConfigurationError) -> SMTPConfiguration {
+    private static func smtpSettings(_ node: YAMLReader) throws(WorkerConfigurationError) -> SMTPConfiguration {
         var smtp = SMTPConfiguration()
         for (name, value) in try node.members(allowed: ["url", "starttls", "ca_file", "connect_timeout", "timeout"]) where !value.isNull {
             switch name {
@@ -349,7 +351,7 @@ extension WorkerConfiguration {
         return smtp
     }
 
-    private static func stormSettings(_ node: YAMLReader) throws(ConfigurationError) -> StormControlConfiguration {
+    private static func stormSettings(_ node: YAMLReader) throws(WorkerConfigurationError) -> StormControlConfiguration {
         var storm = StormControlConfiguration()
         for (name, value) in try node.members(allowed: ["window", "max_per_minute"]) where !value.isNull {
             if name == "window" {
@@ -363,10 +365,10 @@ extension WorkerConfiguration {
 
     // MARK: Cross-references
 
-    private func checkReferences(queueNodes: YAMLReader?, sinkNodes: YAMLReader?) throws(ConfigurationError) {
-        func error(_ key: String, _ message: String) -> ConfigurationError {
+    private func checkReferences(queueNodes: YAMLReader?, sinkNodes: YAMLReader?) throws(WorkerConfigurationError) {
+        func error(_ key: String, _ message: String) -> WorkerConfigurationError {
             let location = queueNodes?.location ?? sinkNodes?.location
-            return ConfigurationError(.invalidValue, key: key, location: location, message)
+            return WorkerConfigurationError(.invalidValue, key: key, location: location, message)
         }
         var owners: [String: String] = [:]
         for queue in queues {
@@ -386,19 +388,19 @@ extension WorkerConfiguration {
         }
     }
 
-    private static func nonEmpty(_ node: YAMLReader) throws(ConfigurationError) -> String {
+    private static func nonEmpty(_ node: YAMLReader) throws(WorkerConfigurationError) -> String {
         let text = try node.string()
         guard !text.trimmingSpaces.isEmpty else { throw node.error("must not be empty") }
         return text
     }
 
-    private static func positive(_ node: YAMLReader) throws(ConfigurationError) -> Duration {
+    private static func positive(_ node: YAMLReader) throws(WorkerConfigurationError) -> Duration {
         let duration = try node.duration()
         guard duration > .zero else { throw node.error("must be longer than 0") }
         return duration
     }
 
-    private static func checkTemplate(_ text: String, node: YAMLReader) throws(ConfigurationError) {
+    private static func checkTemplate(_ text: String, node: YAMLReader) throws(WorkerConfigurationError) {
         do { _ = try MustacheTemplate(string: text) } catch { throw node.error("not a valid Mustache template: \(error)") }
     }
 }
@@ -414,22 +416,22 @@ struct MailTemplatePaths {
     func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : "\(directory)/\(path)" }
 
     /// A template's text, checked to be a valid Mustache template.
-    func read(_ path: String, key: String, location: String) throws(ConfigurationError) -> String {
+    func read(_ path: String, key: String, location: String) throws(WorkerConfigurationError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(.unreadableFile, key: key, location: location, "cannot read the template \(path)")
+            throw WorkerConfigurationError(.unreadableFile, key: key, location: location, "cannot read the template \(path)")
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
             _ = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
-            throw ConfigurationError(
+            throw WorkerConfigurationError(
                 .invalidValue,
                 key: key,
                 location: "\(path):\(error.context.lineNumber)",
                 "not a valid Mustache template: \(error.error)"
             )
         } catch {
-            throw ConfigurationError(.invalidValue, key: key, location: path, "not a valid Mustache template: \(error)")
+            throw WorkerConfigurationError(.invalidValue, key: key, location: path, "not a valid Mustache template: \(error)")
         }
         return text
     }
