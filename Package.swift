@@ -234,7 +234,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
-        .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents", "IntegrationSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BeaconOutboxTests",
             dependencies: ["BeaconOutbox", "BeaconOutboxAMQP", "IntegrationSupport"],

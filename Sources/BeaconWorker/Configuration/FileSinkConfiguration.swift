@@ -4,7 +4,7 @@ import BeaconEvents
 public struct FileSinkConfiguration: Sendable {
     /// The file, relative to the log directory unless absolute.
     public var path: String
-    /// A Python logging format string; DESIGN.md's default line when not set.
+    /// A Python logging format string; ``LogFormat/beaconDefault`` when not set.
     public var format: String
     /// A `strftime` pattern for `%(asctime)s` (Python's `datefmt`); nil for `2026-11-21 10:15:30,123`.
     public var dateFormat: String?

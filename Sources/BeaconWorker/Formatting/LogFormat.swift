@@ -1,3 +1,5 @@
+import BeaconEvents
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -28,7 +30,7 @@ import Darwin
 /// A value the event does not have is written as `-`. Every value is escaped with ``LogText``, so one event is
 /// always one line. The format keeps a small cache of the last second's date, so keep one per writer.
 public struct LogFormat: Sendable {
-    /// The format of DESIGN.md's worker log files.
+    /// The default line of the worker's log files (docs/EventSchema.md).
     public static let beaconDefault = "%(asctime)s %(levelname)s [%(request_id)s] %(message)s [in %(pathname)s:%(lineno)d]"
     /// The format Flask's documentation gives for file and mail handlers.
     public static let flaskDefault = "%(asctime)s %(levelname)s: %(message)s [in %(pathname)s:%(lineno)d]"
