@@ -37,30 +37,47 @@ struct YAMLReader {
 
     // MARK: Mappings
 
-    /// The members of a mapping, in order, after checking that every key is one of `allowed` (nil allows any).
-    func members(allowed: Set<String>? = nil) throws(WorkerConfigurationError) -> [(name: String, value: YAMLReader)] {
+    /// The members of a mapping, in order, whatever their keys (a queue or a sink is named by its key).
+    func members() throws(WorkerConfigurationError) -> [(key: String, value: YAMLReader)] {
+        try members(allowed: []) { $0 }
+    }
+
+    /// The members of a mapping, in order, each key one of `Key`'s cases; any other key is an error that names it,
+    /// where it is, and the keys allowed there.
+    func members<Key: CaseIterable & RawRepresentable<String>>(
+        _: Key.Type
+    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
+        try members(allowed: Key.allCases.map(\.rawValue), Key.init(rawValue:))
+    }
+
+    /// The members of a mapping, in order, each key read by `key`; a key it does not know (nil) is an error that
+    /// names it, where it is, and the `allowed` keys.
+    func members<Key>(
+        allowed: [String],
+        _ key: (String) -> Key?
+    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
         guard case .mapping(let mapping) = node else {
             throw error("expected a mapping of keys to values, found \(kindDescription)")
         }
-        var result: [(name: String, value: YAMLReader)] = []
+        var result: [(key: Key, value: YAMLReader)] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let scalar) = keyNode else {
-                throw YAMLReader(node: keyNode, key: key, file: file).error("a key must be a plain name")
+                throw YAMLReader(node: keyNode, key: self.key, file: file).error("a key must be a plain name")
             }
             let member = child(valueNode, scalar.string)
-            if let allowed, !allowed.contains(scalar.string) {
+            guard let known = key(scalar.string) else {
                 let hint = allowed.sorted().joined(separator: ", ")
                 throw YAMLReader(node: keyNode, key: member.key, file: file)
                     .error(.unknownKey, "unknown key (expected one of: \(hint))")
             }
-            result.append((scalar.string, member))
+            result.append((known, member))
         }
         return result
     }
 
     /// The member called `name` of a mapping, or nil when absent or null.
     func member(_ name: String) throws(WorkerConfigurationError) -> YAMLReader? {
-        try members().first { $0.name == name && !$0.value.isNull }?.value
+        try members().first { $0.key == name && !$0.value.isNull }?.value
     }
 
     var isScalar: Bool { node.scalar != nil }
