@@ -1,8 +1,8 @@
 import BeaconEvents
 import Benchmark
 
-/// The per-event costs on the two hot paths: the web server encodes every request's event, the worker decodes
-/// and formats every event it writes.
+/// The per-event costs of the event schema on the two hot paths: the web server encodes every request's event, the
+/// worker decodes every event it writes (its formatting is measured in WorkerBenchmarks).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
@@ -56,17 +56,6 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("EventBatch: decode 100-event NDJSON (per event)", configuration: .init(scalingFactor: .one)) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(EventBatch.decode(batch, contentType: EventBatch.contentType))
-        }
-    }
-
-    Benchmark("LogFormat: DESIGN.md default line (per event)") { benchmark in
-        var format = try LogFormat(LogFormat.beaconDefault)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(512)
-        for _ in benchmark.scaledIterations {
-            bytes.removeAll(keepingCapacity: true)
-            format.append(event, to: &bytes)
-            blackHole(bytes.count)
         }
     }
 }

@@ -7,7 +7,8 @@
 // WorkerService on it and times it from its first delivery to the 50,000th event written and flushed; the
 // acknowledgement follows each batch. `scripts/bench-worker` runs the `worker` executable the same way beside the
 // Flask peer's worker. Without a URL (BEACON_BENCH_AMQP_URL, or BEACON_TEST_AMQP_URL under scripts/test-services)
-// the suite stops with a clear message.
+// these stop with a clear message. The per-event cost of formatting a line (LogFormatBenchmarks.swift) needs no
+// broker: `--filter LogFormat` runs it alone.
 
 import BeaconAMQP
 import BeaconEvents
@@ -18,7 +19,7 @@ import Logging
 import ServiceLifecycle
 
 let benchmarks: @Sendable () -> Void = {
-    let url = brokerURL()
+    logFormatBenchmarks()
     let configuration = Benchmark.Configuration(
         metrics: [Fixture.rate, .cpuTotal, .peakMemoryResident],
         warmupIterations: 1,
@@ -31,7 +32,7 @@ let benchmarks: @Sendable () -> Void = {
             "consume-format-write-ack: 300 B events into a rotating file, \(name) (events/s)",
             configuration: configuration
         ) { benchmark in
-            let fixture = try Fixture(url: url, fsync: fsync)
+            let fixture = try Fixture(url: brokerURL(), fsync: fsync)
             try await fixture.fill()
             let rate = try await fixture.drain()
             benchmark.measurement(Fixture.rate, rate)

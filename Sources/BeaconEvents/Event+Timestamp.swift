@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-public import Musl
+import Musl
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 extension Event {
@@ -199,7 +199,7 @@ extension Int64 {
 
 extension [UInt8] {
     /// Appends a non-negative number in decimal, left-padded with zeros to `width` digits.
-    mutating func appendDigits(_ value: Int, width: Int) {
+    package mutating func appendDigits(_ value: Int, width: Int) {
         var divisor = 1
         for _ in 1..<width { divisor *= 10 }
         while divisor > 1, value < divisor {

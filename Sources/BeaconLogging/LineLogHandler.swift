@@ -4,9 +4,9 @@ public import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-public import Musl
+import Musl
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// A swift-log handler that writes each record as exactly one line to a file descriptor (standard error by default):

@@ -1,5 +1,5 @@
 /// Something that stops the worker (or one of its commands) other than a bad setting, which is a
-/// ``ConfigurationError``.
+/// ``WorkerConfigurationError``.
 public struct WorkerError: Error, Hashable, CustomStringConvertible {
     /// What kind of problem it is. Compare with the static members; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

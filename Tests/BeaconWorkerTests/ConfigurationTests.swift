@@ -11,7 +11,7 @@ import Testing
         _ yaml: String,
         environment: [String: String] = [:],
         overrides: WorkerConfiguration.Overrides = .init()
-    ) throws(ConfigurationError)
+    ) throws(WorkerConfigurationError)
         -> WorkerConfiguration
     {
         let directory = try! TestServices.temporaryDirectory()
@@ -29,7 +29,7 @@ import Testing
         return try WorkerConfiguration.load(overrides: overrides, environment: environment)
     }
 
-    func error(_ yaml: String, environment: [String: String] = [:], overrides: WorkerConfiguration.Overrides = .init()) -> ConfigurationError? {
+    func error(_ yaml: String, environment: [String: String] = [:], overrides: WorkerConfiguration.Overrides = .init()) -> WorkerConfigurationError? {
         do {
             _ = try load(yaml, environment: environment, overrides: overrides)
             return nil
@@ -93,6 +93,40 @@ import Testing
         #expect(problem?.key == "sinks.app.log.rotat")
         #expect(problem?.location?.hasSuffix("worker.yaml:7") == true)
         #expect(problem?.description.contains("expected one of:") == true)
+    }
+
+    /// Every mapping of worker.yaml refuses a key it does not have, naming it, its line and exactly the keys it has;
+    /// a key of another sink kind is not one of a sink's.
+    @Test(arguments: [
+        ("colour: red\n", "colour", 1, "broker, dedupe, log_dir, queues, sinks, state_dir"),
+        ("broker:\n  prefetcher: 10\n", "broker.prefetcher", 2, "dead_letter_queue, exchange, max_message_bytes, prefetch, queue_type, url"),
+        ("dedupe:\n  size: 10\n", "dedupe.size", 2, "max_ids, window"),
+        ("queues:\n  q:\n    sink: [a]\n", "queues.q.sink", 3, "bindings, retry, sinks"),
+        (
+            "sinks:\n  a:\n    type: file\n    path: a.log\n    facility: user\n", "sinks.a.facility", 5,
+            "date_format, format, fsync, level, match, path, rotate, time_zone, type"
+        ),
+        (
+            "sinks:\n  a:\n    type: file\n    path: a.log\n    rotate: {max_bytes: 10, every: 1}\n", "sinks.a.rotate.every", 5,
+            "backup_count, interval, max_bytes, utc, when"
+        ),
+        ("sinks:\n  a:\n    type: syslog\n    path: a.log\n", "sinks.a.path", 4, "app_name, facility, format, level, match, transport, type"),
+        (
+            "sinks:\n  a:\n    type: mail\n    rotate: none\n", "sinks.a.rotate", 4,
+            "digest_template, from, level, match, smtp, storm, subject, template, to, type"
+        ),
+        (
+            "sinks:\n  a:\n    type: mail\n    smtp: {url: smtp://h, tls: on}\n", "sinks.a.smtp.tls", 4,
+            "ca_file, connect_timeout, starttls, timeout, url"
+        ),
+        ("sinks:\n  a:\n    type: mail\n    storm: {max: 1}\n", "sinks.a.storm.max", 4, "max_per_minute, window"),
+    ])
+    func everyMappingNamesTheKeysItHas(yaml: String, key: String, line: Int, allowed: String) {
+        let problem = error(yaml)
+        #expect(problem?.code == .unknownKey)
+        #expect(problem?.key == key)
+        #expect(problem?.location?.hasSuffix("worker.yaml:\(line)") == true, "\(problem?.location ?? "no location")")
+        #expect(problem?.message == "unknown key (expected one of: \(allowed))")
     }
 
     @Test(arguments: [
@@ -186,7 +220,7 @@ import Testing
     }
 
     @Test func aConfigurationFileNamedButMissingIsAnError() {
-        #expect(throws: ConfigurationError.self) {
+        #expect(throws: WorkerConfigurationError.self) {
             try WorkerConfiguration.load(overrides: .init(configPath: "/nonexistent/worker.yaml"), environment: [:])
         }
         do {

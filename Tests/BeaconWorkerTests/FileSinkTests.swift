@@ -1,6 +1,7 @@
 import BeaconEvents
 import Foundation
 import IntegrationSupport
+import SystemPackage
 import Testing
 
 @testable import BeaconWorker
@@ -44,7 +45,7 @@ import Testing
     @Test func syncsTheDirectoryOfANewFileAndSaysWhichOneItCouldNot() throws {
         try FileSystem.syncDirectory(FileSystem.directory(containing: directory + "/app.log"))
         try FileSystem.syncDirectory(FileSystem.directory(containing: "relative-name.log"))
-        #expect(throws: SystemError.self) {
+        #expect(throws: SystemCallError.self) {
             try FileSystem.syncDirectory(FileSystem.directory(containing: directory + "/missing/app.log"))
         }
     }
@@ -216,10 +217,10 @@ import Testing
         }
         // What a kill -9 in the middle of a write leaves: the begin record, and part of the lines.
         let path = directory + "/app.log"
-        let status = try RawFile(appendingTo: path).status()
+        let status = try AppendedFile(path).status()
         let journal = try SinkJournal(directory: directory + "/.worker", name: "app.log", dedupe: .init(), clock: clock.function)
-        try journal.begin(inode: status.inode, offset: status.size)
-        try RawFile(appendingTo: path).write(Array("half a li".utf8))
+        try journal.begin(inode: UInt64(status.inode.rawValue), offset: status.size)
+        try AppendedFile(path).write(Array("half a li".utf8))
 
         let reopened = try sink(.none)
         #expect(contents("app.log") == "kept\n")
@@ -237,7 +238,7 @@ import Testing
         let journalPath = try #require(
             try FileManager.default.contentsOfDirectory(atPath: directory + "/.worker").first { $0.hasPrefix("app.log.journal") }
         )
-        try RawFile(appendingTo: directory + "/.worker/" + journalPath).write(Array("c 1 half-an-id-without-newl".utf8))
+        try AppendedFile(directory + "/.worker/" + journalPath).write(Array("c 1 half-an-id-without-newl".utf8))
         let reopened = try sink(.none)
         #expect(events.allSatisfy { reopened.journal.contains($0.id) })
         #expect(!reopened.journal.contains("half-an-id-without-newl"))

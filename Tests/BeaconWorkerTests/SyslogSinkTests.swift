@@ -20,7 +20,7 @@ final class DatagramReceiver {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         try withUnsafeMutablePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                guard bind(descriptor, raw, length) == 0, getsockname(descriptor, raw, &length) == 0 else { throw SystemError("bind", "udp") }
+                guard bind(descriptor, raw, length) == 0, getsockname(descriptor, raw, &length) == 0 else { throw SystemCallError("bind", "udp") }
             }
         }
         self.address = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
@@ -38,7 +38,7 @@ final class DatagramReceiver {
         }
         try withUnsafePointer(to: &address) { pointer in
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                guard bind(descriptor, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 else { throw SystemError("bind", path) }
+                guard bind(descriptor, raw, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 else { throw SystemCallError("bind", path) }
             }
         }
         self.address = path
@@ -48,7 +48,7 @@ final class DatagramReceiver {
     private func setTimeout() throws {
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
-            throw SystemError("setsockopt", address)
+            throw SystemCallError("setsockopt", address)
         }
     }
 

@@ -3,7 +3,7 @@ import CRabbitMQ
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 extension AMQPError {

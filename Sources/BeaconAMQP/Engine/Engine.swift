@@ -9,7 +9,7 @@ import class Foundation.Thread
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// Everything one ``AMQPConnection`` does, on its own thread.

@@ -3,7 +3,7 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// The work handed to a connection thread by everyone else, and the pipe that wakes the thread from `poll()`.

@@ -4,7 +4,7 @@ import CRabbitMQ
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// One live rabbitmq-c connection (`amqp_connection_state_t`): from the TCP/TLS connect and login to its destruction.

@@ -5,7 +5,7 @@ import class Foundation.Thread
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// Gets a connection thread out of a socket write that cannot finish.

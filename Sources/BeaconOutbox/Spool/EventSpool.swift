@@ -5,9 +5,9 @@ public import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-public import Musl
+import Musl
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// An append-only disk queue of events: where events wait while the broker is away, in order, across restarts.

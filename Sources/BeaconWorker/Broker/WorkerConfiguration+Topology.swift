@@ -39,12 +39,12 @@ extension WorkerConfiguration {
     }
 
     /// The broker settings, with a connection name the RabbitMQ UI shows (`beacon-worker host pid`).
-    public func amqpConfiguration(role: String = "worker") throws(ConfigurationError) -> AMQPConfiguration {
+    public func amqpConfiguration(role: String = "worker") throws(WorkerConfigurationError) -> AMQPConfiguration {
         var amqp: AMQPConfiguration
         do {
             amqp = try AMQPConfiguration(url: broker.url)
         } catch {
-            throw ConfigurationError(.invalidValue, key: "broker.url", error.message)
+            throw WorkerConfigurationError(.invalidValue, key: "broker.url", error.message)
         }
         let identity = ProcessIdentity.current
         amqp.connectionName = amqp.connectionName ?? "beacon-\(role) \(identity.host) \(identity.pid)"

@@ -33,7 +33,7 @@ extension WorkerConfiguration {
     public static func load(
         overrides: Overrides = Overrides(),
         environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(ConfigurationError) -> WorkerConfiguration {
+    ) throws(WorkerConfigurationError) -> WorkerConfiguration {
         let explicitPath = overrides.configPath ?? environment["BEACON_WORKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicitPath ?? defaultConfigPath
         let text: String
@@ -43,7 +43,7 @@ extension WorkerConfiguration {
             text = ""
         } else {
             let key = overrides.configPath != nil ? "--config" : "BEACON_WORKER_CONFIG"
-            throw ConfigurationError(.unreadableFile, key: key, "cannot read \(path)")
+            throw WorkerConfigurationError(.unreadableFile, key: key, "cannot read \(path)")
         }
         let document = try YAMLReader.parse(text, file: path)
         let directory = (path as NSString).deletingLastPathComponent
@@ -54,7 +54,7 @@ extension WorkerConfiguration {
     }
 
     /// Applies `AMQP_URL`, `BEACON_EXCHANGE`, `BEACON_LOG_DIR`, `SMTP_URL`, `MAIL_FROM` and `MAIL_TO`.
-    mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+    mutating func apply(environment: [String: String]) throws(WorkerConfigurationError) {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let url = value("AMQP_URL") {
             try Self.checkAMQPURL(url, key: "AMQP_URL", location: nil)
@@ -69,9 +69,9 @@ extension WorkerConfiguration {
         if let smtpURL { try Self.checkSMTPURL(smtpURL, key: "SMTP_URL", location: nil) }
         let from = value("MAIL_FROM")
         if let from { try Self.checkAddress(from, key: "MAIL_FROM", location: nil) }
-        let to = try value("MAIL_TO").map { list throws(ConfigurationError) in
+        let to = try value("MAIL_TO").map { list throws(WorkerConfigurationError) in
             let addresses = list.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-            guard !addresses.isEmpty else { throw ConfigurationError(.invalidValue, key: "MAIL_TO", "names no address") }
+            guard !addresses.isEmpty else { throw WorkerConfigurationError(.invalidValue, key: "MAIL_TO", "names no address") }
             for address in addresses { try Self.checkAddress(address, key: "MAIL_TO", location: nil) }
             return addresses
         }
@@ -85,7 +85,7 @@ extension WorkerConfiguration {
     }
 
     /// Applies the command-line flags.
-    mutating func apply(_ overrides: Overrides) throws(ConfigurationError) {
+    mutating func apply(_ overrides: Overrides) throws(WorkerConfigurationError) {
         if let url = overrides.amqpURL {
             try Self.checkAMQPURL(url, key: "--amqp-url", location: nil)
             broker.url = url
@@ -93,7 +93,7 @@ extension WorkerConfiguration {
         if let directory = overrides.logDirectory { logDirectory = directory }
         if let prefetch = overrides.prefetch {
             guard (1...65_535).contains(prefetch) else {
-                throw ConfigurationError(.invalidValue, key: "--prefetch", "\(prefetch) is not from 1 to 65535")
+                throw WorkerConfigurationError(.invalidValue, key: "--prefetch", "\(prefetch) is not from 1 to 65535")
             }
             broker.prefetch = prefetch
         }
@@ -101,18 +101,18 @@ extension WorkerConfiguration {
 
     // MARK: Checks shared by the file, the environment and the flags
 
-    static func checkAMQPURL(_ url: String, key: String, location: String?) throws(ConfigurationError) {
+    static func checkAMQPURL(_ url: String, key: String, location: String?) throws(WorkerConfigurationError) {
         do {
             _ = try AMQPConfiguration(url: url)
         } catch {
             // AMQPError never shows the password.
-            throw ConfigurationError(.invalidValue, key: key, location: location, error.message)
+            throw WorkerConfigurationError(.invalidValue, key: key, location: location, error.message)
         }
     }
 
-    static func checkExchange(_ name: String, key: String, location: String?) throws(ConfigurationError) {
+    static func checkExchange(_ name: String, key: String, location: String?) throws(WorkerConfigurationError) {
         guard AMQPExchange.isValidName(name) else {
-            throw ConfigurationError(
+            throw WorkerConfigurationError(
                 .invalidValue,
                 key: key,
                 location: location,
@@ -121,9 +121,9 @@ extension WorkerConfiguration {
         }
     }
 
-    static func checkSMTPURL(_ url: String, key: String, location: String?) throws(ConfigurationError) {
+    static func checkSMTPURL(_ url: String, key: String, location: String?) throws(WorkerConfigurationError) {
         guard let parts = URLParts(url), ["smtp", "smtps"].contains(parts.scheme), !parts.host.isEmpty else {
-            throw ConfigurationError(
+            throw WorkerConfigurationError(
                 .invalidValue,
                 key: key,
                 location: location,
@@ -134,11 +134,11 @@ extension WorkerConfiguration {
 
     /// A mail address as SMTP takes it in `MAIL FROM:<…>` and `RCPT TO:<…>`: `local@domain`, nothing that could
     /// end a command or a header (no control characters, spaces, `<`, `>`, `,`).
-    static func checkAddress(_ address: String, key: String, location: String?) throws(ConfigurationError) {
+    static func checkAddress(_ address: String, key: String, location: String?) throws(WorkerConfigurationError) {
         let forbidden = address.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7f || "<>,\"()[]\\;".unicodeScalars.contains($0) }
         let parts = address.split(separator: "@", omittingEmptySubsequences: false)
         guard !forbidden, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw ConfigurationError(.invalidValue, key: key, location: location, "\"\(LogText.escaped(address))\" is not a mail address")
+            throw WorkerConfigurationError(.invalidValue, key: key, location: location, "\"\(LogText.escaped(address))\" is not a mail address")
         }
     }
 }

@@ -6,22 +6,21 @@ extension WorkerConfiguration {
     /// Reads `worker.yaml` over the defaults. `directory` is the file's folder: mail templates are found from it.
     ///
     /// `queues` and `sinks` replace the defaults as a whole when present; the other sections override key by key.
-    init(yaml document: YAMLReader, directory: String) throws(ConfigurationError) {
+    init(yaml document: YAMLReader, directory: String) throws(WorkerConfigurationError) {
         var broker = Broker()
         var logDirectory = "var/log"
         var stateDirectory: String?
         var dedupe = Dedupe()
         var queueNodes: YAMLReader?
         var sinkNodes: YAMLReader?
-        let sections: Set = ["broker", "log_dir", "state_dir", "dedupe", "queues", "sinks"]
-        for (name, value) in try document.members(allowed: sections) where !value.isNull {
-            switch name {
-            case "broker": broker = try Self.broker(value)
-            case "log_dir": logDirectory = try value.string()
-            case "state_dir": stateDirectory = try value.string()
-            case "dedupe": dedupe = try Self.dedupe(value)
-            case "queues": queueNodes = value
-            default: sinkNodes = value
+        for (key, value) in try document.members(DocumentKey.self) where !value.isNull {
+            switch key {
+            case .broker: broker = try Self.broker(value)
+            case .logDir: logDirectory = try value.string()
+            case .stateDir: stateDirectory = try value.string()
+            case .dedupe: dedupe = try Self.dedupe(value)
+            case .queues: queueNodes = value
+            case .sinks: sinkNodes = value
             }
         }
         let queues = try queueNodes.map(Self.queues) ?? Self.defaultQueues
@@ -52,7 +51,7 @@ extension WorkerConfiguration {
         ),
     ]
 
-    static func defaultSinks(directory: String, location: String) throws(ConfigurationError) -> [Sink] {
+    static func defaultSinks(directory: String, location: String) throws(WorkerConfigurationError) -> [Sink] {
         let templates = MailTemplatePaths(directory: directory)
         return [
             Sink(name: "app.log", filter: EventFilter(level: .trace), kind: .file(FileSinkConfiguration(path: "app.log"))),
@@ -72,58 +71,56 @@ extension WorkerConfiguration {
 
     // MARK: Sections
 
-    private static func broker(_ node: YAMLReader) throws(ConfigurationError) -> Broker {
+    private static func broker(_ node: YAMLReader) throws(WorkerConfigurationError) -> Broker {
         var broker = Broker()
-        let keys: Set = ["url", "exchange", "queue_type", "prefetch", "max_message_bytes", "dead_letter_queue"]
-        for (name, value) in try node.members(allowed: keys) where !value.isNull {
-            switch name {
-            case "url":
+        for (key, value) in try node.members(BrokerKey.self) where !value.isNull {
+            switch key {
+            case .url:
                 broker.url = try value.string()
                 try checkAMQPURL(broker.url, key: value.key, location: value.location)
-            case "exchange":
+            case .exchange:
                 broker.exchange = try value.string()
                 try checkExchange(broker.exchange, key: value.key, location: value.location)
-            case "queue_type": broker.queueType = try value.choice(Dictionary(uniqueKeysWithValues: QueueType.allCases.map { ($0.rawValue, $0) }))
-            case "prefetch": broker.prefetch = try value.integer(in: 1...65_535)
-            case "max_message_bytes":
+            case .queueType: broker.queueType = try value.choice(Dictionary(uniqueKeysWithValues: QueueType.allCases.map { ($0.rawValue, $0) }))
+            case .prefetch: broker.prefetch = try value.integer(in: 1...65_535)
+            case .maxMessageBytes:
                 let bytes = try value.byteCount()
                 guard bytes >= 1024, bytes <= 512 << 20 else { throw value.error("must be from 1KiB to 512MiB") }
                 broker.maxMessageBytes = Int(bytes)
-            default: broker.deadLetterQueue = try nonEmpty(value)
+            case .deadLetterQueue: broker.deadLetterQueue = try nonEmpty(value)
             }
         }
         return broker
     }
 
-    private static func dedupe(_ node: YAMLReader) throws(ConfigurationError) -> Dedupe {
+    private static func dedupe(_ node: YAMLReader) throws(WorkerConfigurationError) -> Dedupe {
         var dedupe = Dedupe()
-        for (name, value) in try node.members(allowed: ["window", "max_ids"]) where !value.isNull {
-            if name == "window" {
-                dedupe.window = try value.duration()
-            } else {
-                dedupe.maxIDs = try value.integer(in: 1_000...100_000_000)
+        for (key, value) in try node.members(DedupeKey.self) where !value.isNull {
+            switch key {
+            case .window: dedupe.window = try value.duration()
+            case .maxIDs: dedupe.maxIDs = try value.integer(in: 1_000...100_000_000)
             }
         }
         return dedupe
     }
 
-    private static func queues(_ node: YAMLReader) throws(ConfigurationError) -> [Queue] {
+    private static func queues(_ node: YAMLReader) throws(WorkerConfigurationError) -> [Queue] {
         var queues: [Queue] = []
         for (name, value) in try node.members() {
             var queue = Queue(name: name, bindings: [], retryDelays: [], sinks: [])
             var sawBindings = false
             var sawSinks = false
-            for (key, member) in try value.members(allowed: ["bindings", "retry", "sinks"]) where !member.isNull {
+            for (key, member) in try value.members(QueueKey.self) where !member.isNull {
                 switch key {
-                case "bindings":
+                case .bindings:
                     sawBindings = true
-                    queue.bindings = try member.list().map { item throws(ConfigurationError) in
+                    queue.bindings = try member.list().map { item throws(WorkerConfigurationError) in
                         let text = try item.string()
                         guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as # or *.*.error") }
                         return pattern
                     }
-                case "retry":
-                    queue.retryDelays = try member.list().map { item throws(ConfigurationError) in
+                case .retry:
+                    queue.retryDelays = try member.list().map { item throws(WorkerConfigurationError) in
                         let delay = try item.duration()
                         guard delay >= .seconds(1) else { throw item.error("a retry delay is at least 1s") }
                         return delay
@@ -131,9 +128,9 @@ extension WorkerConfiguration {
                     guard Set(queue.retryDelays).count == queue.retryDelays.count else {
                         throw member.error("each retry delay may appear once (each has a queue of its own)")
                     }
-                default:
+                case .sinks:
                     sawSinks = true
-                    queue.sinks = try member.list().map { item throws(ConfigurationError) in try item.string() }
+                    queue.sinks = try member.list().map { item throws(WorkerConfigurationError) in try item.string() }
                 }
             }
             guard sawBindings, !queue.bindings.isEmpty else { throw value.error(.missingKey, "a queue needs bindings (e.g. [\"#\"])") }
@@ -144,7 +141,7 @@ extension WorkerConfiguration {
         return queues
     }
 
-    private static func sinks(_ node: YAMLReader, directory: String) throws(ConfigurationError) -> [Sink] {
+    private static func sinks(_ node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> [Sink] {
         var sinks: [Sink] = []
         for (name, value) in try node.members() {
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
@@ -153,37 +150,11 @@ extension WorkerConfiguration {
             guard let type = try value.member("type") else { throw value.error(.missingKey, "a sink needs a type: file, syslog or mail") }
             let kind = try type.choice(["file": SinkType.file, "syslog": .syslog, "mail": .mail])
             var filter = EventFilter(level: kind == .mail ? .error : .trace)
-            let common: Set = ["type", "level", "match"]
-            let specific: Set<String> =
-                switch kind {
-                case .file: ["path", "format", "date_format", "time_zone", "rotate", "fsync"]
-                case .syslog: ["transport", "facility", "format", "app_name"]
-                case .mail: ["smtp", "from", "to", "subject", "template", "digest_template", "storm"]
-                }
-            var options: [(name: String, value: YAMLReader)] = []
-            for (key, member) in try value.members(allowed: common.union(specific)) where !member.isNull {
-                switch key {
-                case "type": continue
-                case "level":
-                    let text = try member.string()
-                    guard let level = Event.Level(name: text) else {
-                        throw member.error("\"\(text)\" is not a level (trace, debug, info, notice, warning, error, critical)")
-                    }
-                    filter.level = level
-                case "match":
-                    filter.patterns = try member.list().map { item throws(ConfigurationError) in
-                        let text = try item.string()
-                        guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
-                        return pattern
-                    }
-                default: options.append((key, member))
-                }
-            }
             let sinkKind: Sink.Kind =
                 switch kind {
-                case .file: .file(try fileSink(options, node: value))
-                case .syslog: .syslog(try syslogSink(options))
-                case .mail: .mail(try mailSink(options, node: value, directory: directory))
+                case .file: .file(try fileSink(try sinkMembers(value, FileSinkKey.self, filter: &filter), node: value))
+                case .syslog: .syslog(try syslogSink(try sinkMembers(value, SyslogSinkKey.self, filter: &filter)))
+                case .mail: .mail(try mailSink(try sinkMembers(value, MailSinkKey.self, filter: &filter), node: value, directory: directory))
                 }
             sinks.append(Sink(name: name, filter: filter, kind: sinkKind))
         }
@@ -194,20 +165,61 @@ extension WorkerConfiguration {
         case file, syslog, mail
     }
 
-    private static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration
-    {
-        guard let path = options.first(where: { $0.name == "path" })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
+    /// A key of a sink: one that every sink has, or one of its kind's.
+    private enum SinkMember<Specific> {
+        case common(SinkKey)
+        case specific(Specific)
+    }
+
+    /// A sink's members: reads the keys every sink has into `filter`, and returns those of its kind (`Key`).
+    private static func sinkMembers<Key: CaseIterable & RawRepresentable<String>>(
+        _ node: YAMLReader,
+        _: Key.Type,
+        filter: inout EventFilter
+    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
+        let allowed = SinkKey.allCases.map(\.rawValue) + Key.allCases.map(\.rawValue)
+        let members = try node.members(allowed: allowed) { name in
+            SinkKey(rawValue: name).map(SinkMember<Key>.common) ?? Key(rawValue: name).map(SinkMember.specific)
+        }
+        var options: [(key: Key, value: YAMLReader)] = []
+        for (key, member) in members where !member.isNull {
+            switch key {
+            case .common(.type): continue
+            case .common(.level):
+                let text = try member.string()
+                guard let level = Event.Level(name: text) else {
+                    throw member.error("\"\(text)\" is not a level (trace, debug, info, notice, warning, error, critical)")
+                }
+                filter.level = level
+            case .common(.match):
+                filter.patterns = try member.list().map { item throws(WorkerConfigurationError) in
+                    let text = try item.string()
+                    guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
+                    return pattern
+                }
+            case .specific(let key): options.append((key, member))
+            }
+        }
+        return options
+    }
+
+    private static func fileSink(
+        _ options: [(key: FileSinkKey, value: YAMLReader)],
+        node: YAMLReader
+    ) throws(WorkerConfigurationError) -> FileSinkConfiguration {
+        guard let path = options.first(where: { $0.key == .path })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?
-        for (name, value) in options {
-            switch name {
-            case "format":
+        for (key, value) in options {
+            switch key {
+            case .path: continue  // read first: the configuration starts from it
+            case .format:
                 file.format = try value.string()
                 formatNode = value
-            case "date_format": file.dateFormat = try value.string()
-            case "time_zone": file.timeZone = try value.choice(["local": .local, "utc": .utc])
-            case "rotate": file.rotation = try rotation(value)
-            case "fsync":
+            case .dateFormat: file.dateFormat = try value.string()
+            case .timeZone: file.timeZone = try value.choice(["local": .local, "utc": .utc])
+            case .rotate: file.rotation = try rotation(value)
+            case .fsync:
                 let text = try value.string()
                 switch text {
                 case "batch": file.fsync = .everyBatch
@@ -218,7 +230,6 @@ extension WorkerConfiguration {
                     }
                     file.fsync = .interval(interval)
                 }
-            default: continue
             }
         }
         do {
@@ -229,54 +240,54 @@ extension WorkerConfiguration {
         return file
     }
 
-    private static func rotation(_ node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration.Rotation {
+    private static func rotation(_ node: YAMLReader) throws(WorkerConfigurationError) -> FileSinkConfiguration.Rotation {
         if node.isScalar {
             guard try node.string() == "none" else { throw node.error("write none, or a mapping with max_bytes or when") }
             return .none
         }
-        let members = try node.members(allowed: ["max_bytes", "backup_count", "when", "interval", "utc"])
-        func value(_ name: String) -> YAMLReader? { members.first { $0.name == name && !$0.value.isNull }?.value }
-        let backupCount = try value("backup_count")?.integer(in: 0...10_000) ?? (value("when") == nil ? 5 : 0)
-        if let when = value("when") {
-            if let maxBytes = value("max_bytes") { throw maxBytes.error("a rotation is by size (max_bytes) or by time (when), not both") }
+        let members = try node.members(RotationKey.self)
+        func value(_ key: RotationKey) -> YAMLReader? { members.first { $0.key == key && !$0.value.isNull }?.value }
+        let backupCount = try value(.backupCount)?.integer(in: 0...10_000) ?? (value(.when) == nil ? 5 : 0)
+        if let when = value(.when) {
+            if let maxBytes = value(.maxBytes) { throw maxBytes.error("a rotation is by size (max_bytes) or by time (when), not both") }
             let units = Dictionary(uniqueKeysWithValues: FileSinkConfiguration.TimedRotation.Unit.allCases.map { ($0.rawValue, $0) })
             return .timed(
                 FileSinkConfiguration.TimedRotation(
                     unit: try when.choice(units),
-                    interval: try value("interval")?.integer(in: 1...10_000) ?? 1,
+                    interval: try value(.interval)?.integer(in: 1...10_000) ?? 1,
                     backupCount: backupCount,
-                    utc: try value("utc")?.boolean() ?? false
+                    utc: try value(.utc)?.boolean() ?? false
                 )
             )
         }
-        for name in ["interval", "utc"] {
-            if let stray = value(name) { throw stray.error("only a rotation by time (when) takes \(name)") }
+        for key in [RotationKey.interval, .utc] {
+            if let stray = value(key) { throw stray.error("only a rotation by time (when) takes \(key.rawValue)") }
         }
-        guard let maxBytes = value("max_bytes") else { throw node.error(.missingKey, "a rotation needs max_bytes or when") }
+        guard let maxBytes = value(.maxBytes) else { throw node.error(.missingKey, "a rotation needs max_bytes or when") }
         return .size(maxBytes: try maxBytes.byteCount(), backupCount: backupCount)
     }
 
-    private static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(ConfigurationError) -> SyslogSinkConfiguration {
+    private static func syslogSink(_ options: [(key: SyslogSinkKey, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
         var syslog = SyslogSinkConfiguration()
-        for (name, value) in options {
-            switch name {
-            case "transport": syslog.transport = try transport(value)
-            case "facility":
+        for (key, value) in options {
+            switch key {
+            case .transport: syslog.transport = try transport(value)
+            case .facility:
                 let text = try value.string()
                 guard let facility = SyslogFacility(name: text) else {
                     throw value.error("\"\(text)\" is not a facility (user, daemon, local0 … local7, …)")
                 }
                 syslog.facility = facility
-            case "format":
+            case .format:
                 syslog.format = try value.string()
                 do { _ = try LogFormat(syslog.format) } catch { throw value.error(error.description) }
-            default: syslog.appName = try nonEmpty(value)
+            case .appName: syslog.appName = try nonEmpty(value)
             }
         }
         return syslog
     }
 
-    private static func transport(_ node: YAMLReader) throws(ConfigurationError) -> SyslogSinkConfiguration.Transport {
+    private static func transport(_ node: YAMLReader) throws(WorkerConfigurationError) -> SyslogSinkConfiguration.Transport {
         let text = try node.string()
         if text == "local" { return .local }
         if text.hasPrefix("unix://"), text.count > "unix://".count { return .unix(path: String(text.dropFirst("unix://".count))) }
@@ -292,10 +303,10 @@ extension WorkerConfiguration {
     }
 
     private static func mailSink(
-        _ options: [(name: String, value: YAMLReader)],
+        _ options: [(key: MailSinkKey, value: YAMLReader)],
         node: YAMLReader,
         directory: String
-    ) throws(ConfigurationError) -> MailSinkConfiguration {
+    ) throws(WorkerConfigurationError) -> MailSinkConfiguration {
         let defaults = MailTemplatePaths(directory: directory)
         var smtp = SMTPConfiguration()
         var from = "beacon@localhost"
@@ -304,27 +315,27 @@ extension WorkerConfiguration {
         var storm = StormControlConfiguration()
         var body: String?
         var digest: String?
-        for (name, value) in options {
-            switch name {
-            case "smtp": smtp = try smtpSettings(value)
-            case "from":
+        for (key, value) in options {
+            switch key {
+            case .smtp: smtp = try smtpSettings(value)
+            case .from:
                 from = try value.string()
                 try checkAddress(from, key: value.key, location: value.location)
-            case "to":
-                to = try value.list().map { item throws(ConfigurationError) in
+            case .to:
+                to = try value.list().map { item throws(WorkerConfigurationError) in
                     let address = try item.string()
                     try checkAddress(address, key: item.key, location: item.location)
                     return address
                 }
                 guard !to.isEmpty else { throw value.error("names no recipient") }
-            case "subject":
+            case .subject:
                 subject = try value.string()
                 try checkTemplate(subject, node: value)
-            case "template":
+            case .template:
                 body = try defaults.read(defaults.resolve(try value.string()), key: value.key, location: value.location)
-            case "digest_template":
+            case .digestTemplate:
                 digest = try defaults.read(defaults.resolve(try value.string()), key: value.key, location: value.location)
-            default: storm = try stormSettings(value)
+            case .storm: storm = try stormSettings(value)
             }
         }
         if body == nil { body = try defaults.read(defaults.body, key: "\(node.key).template", location: node.location) }
@@ -332,30 +343,29 @@ extension WorkerConfiguration {
         return MailSinkConfiguration(smtp: smtp, from: from, to: to, subject: subject, body: body!, digest: digest!, storm: storm)
     }
 
-    private static func smtpSettings(_ node: YAMLReader) throws(ConfigurationError) -> SMTPConfiguration {
+    private static func smtpSettings(_ node: YAMLReader) throws(WorkerConfigurationError) -> SMTPConfiguration {
         var smtp = SMTPConfiguration()
-        for (name, value) in try node.members(allowed: ["url", "starttls", "ca_file", "connect_timeout", "timeout"]) where !value.isNull {
-            switch name {
-            case "url":
+        for (key, value) in try node.members(SMTPKey.self) where !value.isNull {
+            switch key {
+            case .url:
                 smtp.url = try value.string()
                 try checkSMTPURL(smtp.url, key: value.key, location: value.location)
-            case "starttls":
+            case .startTLS:
                 smtp.startTLS = try value.choice(Dictionary(uniqueKeysWithValues: SMTPConfiguration.StartTLS.allCases.map { ($0.rawValue, $0) }))
-            case "ca_file": smtp.caFile = try nonEmpty(value)
-            case "connect_timeout": smtp.connectTimeout = try positive(value)
-            default: smtp.timeout = try positive(value)
+            case .caFile: smtp.caFile = try nonEmpty(value)
+            case .connectTimeout: smtp.connectTimeout = try positive(value)
+            case .timeout: smtp.timeout = try positive(value)
             }
         }
         return smtp
     }
 
-    private static func stormSettings(_ node: YAMLReader) throws(ConfigurationError) -> StormControlConfiguration {
+    private static func stormSettings(_ node: YAMLReader) throws(WorkerConfigurationError) -> StormControlConfiguration {
         var storm = StormControlConfiguration()
-        for (name, value) in try node.members(allowed: ["window", "max_per_minute"]) where !value.isNull {
-            if name == "window" {
-                storm.window = try positive(value)
-            } else {
-                storm.maxMailsPerMinute = try value.integer(in: 1...10_000)
+        for (key, value) in try node.members(StormKey.self) where !value.isNull {
+            switch key {
+            case .window: storm.window = try positive(value)
+            case .maxPerMinute: storm.maxMailsPerMinute = try value.integer(in: 1...10_000)
             }
         }
         return storm
@@ -363,10 +373,10 @@ extension WorkerConfiguration {
 
     // MARK: Cross-references
 
-    private func checkReferences(queueNodes: YAMLReader?, sinkNodes: YAMLReader?) throws(ConfigurationError) {
-        func error(_ key: String, _ message: String) -> ConfigurationError {
+    private func checkReferences(queueNodes: YAMLReader?, sinkNodes: YAMLReader?) throws(WorkerConfigurationError) {
+        func error(_ key: String, _ message: String) -> WorkerConfigurationError {
             let location = queueNodes?.location ?? sinkNodes?.location
-            return ConfigurationError(.invalidValue, key: key, location: location, message)
+            return WorkerConfigurationError(.invalidValue, key: key, location: location, message)
         }
         var owners: [String: String] = [:]
         for queue in queues {
@@ -386,21 +396,94 @@ extension WorkerConfiguration {
         }
     }
 
-    private static func nonEmpty(_ node: YAMLReader) throws(ConfigurationError) -> String {
+    private static func nonEmpty(_ node: YAMLReader) throws(WorkerConfigurationError) -> String {
         let text = try node.string()
         guard !text.trimmingSpaces.isEmpty else { throw node.error("must not be empty") }
         return text
     }
 
-    private static func positive(_ node: YAMLReader) throws(ConfigurationError) -> Duration {
+    private static func positive(_ node: YAMLReader) throws(WorkerConfigurationError) -> Duration {
         let duration = try node.duration()
         guard duration > .zero else { throw node.error("must be longer than 0") }
         return duration
     }
 
-    private static func checkTemplate(_ text: String, node: YAMLReader) throws(ConfigurationError) {
+    private static func checkTemplate(_ text: String, node: YAMLReader) throws(WorkerConfigurationError) {
         do { _ = try MustacheTemplate(string: text) } catch { throw node.error("not a valid Mustache template: \(error)") }
     }
+}
+
+// MARK: The keys of each mapping in worker.yaml
+
+/// The top-level sections.
+private enum DocumentKey: String, CaseIterable {
+    case broker, dedupe, queues, sinks
+    case logDir = "log_dir"
+    case stateDir = "state_dir"
+}
+
+/// `broker`.
+private enum BrokerKey: String, CaseIterable {
+    case url, exchange, prefetch
+    case queueType = "queue_type"
+    case maxMessageBytes = "max_message_bytes"
+    case deadLetterQueue = "dead_letter_queue"
+}
+
+/// `dedupe`.
+private enum DedupeKey: String, CaseIterable {
+    case window
+    case maxIDs = "max_ids"
+}
+
+/// A queue of `queues`.
+private enum QueueKey: String, CaseIterable {
+    case bindings, retry, sinks
+}
+
+/// What every sink of `sinks` has.
+private enum SinkKey: String, CaseIterable {
+    case type, level, match
+}
+
+/// What a file sink has beside ``SinkKey``.
+private enum FileSinkKey: String, CaseIterable {
+    case path, format, rotate, fsync
+    case dateFormat = "date_format"
+    case timeZone = "time_zone"
+}
+
+/// A file sink's `rotate` mapping.
+private enum RotationKey: String, CaseIterable {
+    case when, interval, utc
+    case maxBytes = "max_bytes"
+    case backupCount = "backup_count"
+}
+
+/// What a syslog sink has beside ``SinkKey``.
+private enum SyslogSinkKey: String, CaseIterable {
+    case transport, facility, format
+    case appName = "app_name"
+}
+
+/// What a mail sink has beside ``SinkKey``.
+private enum MailSinkKey: String, CaseIterable {
+    case smtp, from, to, subject, template, storm
+    case digestTemplate = "digest_template"
+}
+
+/// A mail sink's `smtp` mapping.
+private enum SMTPKey: String, CaseIterable {
+    case url, timeout
+    case startTLS = "starttls"
+    case caFile = "ca_file"
+    case connectTimeout = "connect_timeout"
+}
+
+/// A mail sink's `storm` mapping.
+private enum StormKey: String, CaseIterable {
+    case window
+    case maxPerMinute = "max_per_minute"
 }
 
 /// Where the mail templates are: `templates/error.mustache` and `templates/digest.mustache` next to `worker.yaml`.
@@ -414,22 +497,22 @@ struct MailTemplatePaths {
     func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : "\(directory)/\(path)" }
 
     /// A template's text, checked to be a valid Mustache template.
-    func read(_ path: String, key: String, location: String) throws(ConfigurationError) -> String {
+    func read(_ path: String, key: String, location: String) throws(WorkerConfigurationError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(.unreadableFile, key: key, location: location, "cannot read the template \(path)")
+            throw WorkerConfigurationError(.unreadableFile, key: key, location: location, "cannot read the template \(path)")
         }
         let text = String(decoding: data, as: UTF8.self)
         do {
             _ = try MustacheTemplate(string: text)
         } catch let error as MustacheTemplate.ParserError {
-            throw ConfigurationError(
+            throw WorkerConfigurationError(
                 .invalidValue,
                 key: key,
                 location: "\(path):\(error.context.lineNumber)",
                 "not a valid Mustache template: \(error.error)"
             )
         } catch {
-            throw ConfigurationError(.invalidValue, key: key, location: path, "not a valid Mustache template: \(error)")
+            throw WorkerConfigurationError(.invalidValue, key: key, location: path, "not a valid Mustache template: \(error)")
         }
         return text
     }

@@ -9,14 +9,14 @@ struct YAMLReader {
     let file: String
 
     /// Parses a document; an empty document is an empty mapping.
-    static func parse(_ text: String, file: String) throws(ConfigurationError) -> YAMLReader {
+    static func parse(_ text: String, file: String) throws(WorkerConfigurationError) -> YAMLReader {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ConfigurationError(.invalidYAML, key: "", location: Self.location(of: error, in: file), Self.problem(of: error))
+            throw WorkerConfigurationError(.invalidYAML, key: "", location: Self.location(of: error, in: file), Self.problem(of: error))
         } catch {
-            throw ConfigurationError(.invalidYAML, key: "", location: file, "\(error)")
+            throw WorkerConfigurationError(.invalidYAML, key: "", location: file, "\(error)")
         }
         return YAMLReader(node: node ?? Node([(Node, Node)]()), key: "", file: file)
     }
@@ -24,12 +24,12 @@ struct YAMLReader {
     /// `worker/worker.yaml:12`.
     var location: String { node.mark.map { "\(file):\($0.line)" } ?? file }
 
-    func error(_ code: ConfigurationError.Code, _ message: String) -> ConfigurationError {
-        ConfigurationError(code, key: key, location: location, message)
+    func error(_ code: WorkerConfigurationError.Code, _ message: String) -> WorkerConfigurationError {
+        WorkerConfigurationError(code, key: key, location: location, message)
     }
 
     /// An invalid value at this node.
-    func error(_ message: String) -> ConfigurationError { error(.invalidValue, message) }
+    func error(_ message: String) -> WorkerConfigurationError { error(.invalidValue, message) }
 
     private func child(_ node: Node, _ name: String) -> YAMLReader {
         YAMLReader(node: node, key: key.isEmpty ? name : "\(key).\(name)", file: file)
@@ -37,30 +37,47 @@ struct YAMLReader {
 
     // MARK: Mappings
 
-    /// The members of a mapping, in order, after checking that every key is one of `allowed` (nil allows any).
-    func members(allowed: Set<String>? = nil) throws(ConfigurationError) -> [(name: String, value: YAMLReader)] {
+    /// The members of a mapping, in order, whatever their keys (a queue or a sink is named by its key).
+    func members() throws(WorkerConfigurationError) -> [(key: String, value: YAMLReader)] {
+        try members(allowed: []) { $0 }
+    }
+
+    /// The members of a mapping, in order, each key one of `Key`'s cases; any other key is an error that names it,
+    /// where it is, and the keys allowed there.
+    func members<Key: CaseIterable & RawRepresentable<String>>(
+        _: Key.Type
+    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
+        try members(allowed: Key.allCases.map(\.rawValue), Key.init(rawValue:))
+    }
+
+    /// The members of a mapping, in order, each key read by `key`; a key it does not know (nil) is an error that
+    /// names it, where it is, and the `allowed` keys.
+    func members<Key>(
+        allowed: [String],
+        _ key: (String) -> Key?
+    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
         guard case .mapping(let mapping) = node else {
             throw error("expected a mapping of keys to values, found \(kindDescription)")
         }
-        var result: [(name: String, value: YAMLReader)] = []
+        var result: [(key: Key, value: YAMLReader)] = []
         for (keyNode, valueNode) in mapping {
             guard case .scalar(let scalar) = keyNode else {
-                throw YAMLReader(node: keyNode, key: key, file: file).error("a key must be a plain name")
+                throw YAMLReader(node: keyNode, key: self.key, file: file).error("a key must be a plain name")
             }
             let member = child(valueNode, scalar.string)
-            if let allowed, !allowed.contains(scalar.string) {
+            guard let known = key(scalar.string) else {
                 let hint = allowed.sorted().joined(separator: ", ")
                 throw YAMLReader(node: keyNode, key: member.key, file: file)
                     .error(.unknownKey, "unknown key (expected one of: \(hint))")
             }
-            result.append((scalar.string, member))
+            result.append((known, member))
         }
         return result
     }
 
     /// The member called `name` of a mapping, or nil when absent or null.
-    func member(_ name: String) throws(ConfigurationError) -> YAMLReader? {
-        try members().first { $0.name == name && !$0.value.isNull }?.value
+    func member(_ name: String) throws(WorkerConfigurationError) -> YAMLReader? {
+        try members().first { $0.key == name && !$0.value.isNull }?.value
     }
 
     var isScalar: Bool { node.scalar != nil }
@@ -72,12 +89,12 @@ struct YAMLReader {
 
     // MARK: Scalars
 
-    func string() throws(ConfigurationError) -> String {
+    func string() throws(WorkerConfigurationError) -> String {
         guard case .scalar(let scalar) = node else { throw error("expected a single value, found \(kindDescription)") }
         return scalar.string
     }
 
-    func integer(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    func integer(in range: ClosedRange<Int>) throws(WorkerConfigurationError) -> Int {
         let text = try string()
         guard let value = Int(text.trimmingSpaces), range.contains(value) else {
             throw error("\"\(text)\" is not a whole number from \(range.lowerBound) to \(range.upperBound)")
@@ -85,7 +102,7 @@ struct YAMLReader {
         return value
     }
 
-    func boolean() throws(ConfigurationError) -> Bool {
+    func boolean() throws(WorkerConfigurationError) -> Bool {
         let text = try string()
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -94,7 +111,7 @@ struct YAMLReader {
         }
     }
 
-    func duration() throws(ConfigurationError) -> Duration {
+    func duration() throws(WorkerConfigurationError) -> Duration {
         let text = try string()
         guard let duration = ConfigurationText.duration(text) else {
             throw error("\"\(text)\" is not a duration (write 500ms, 5s, 2m, 1h or 1d)")
@@ -102,7 +119,7 @@ struct YAMLReader {
         return duration
     }
 
-    func byteCount() throws(ConfigurationError) -> Int64 {
+    func byteCount() throws(WorkerConfigurationError) -> Int64 {
         let text = try string()
         guard let bytes = ConfigurationText.byteCount(text) else {
             throw error("\"\(text)\" is not a byte count (write 10485760, 512KiB or 10MiB)")
@@ -111,7 +128,7 @@ struct YAMLReader {
     }
 
     /// One of a fixed set of words.
-    func choice<Choice>(_ choices: [String: Choice]) throws(ConfigurationError) -> Choice {
+    func choice<Choice>(_ choices: [String: Choice]) throws(WorkerConfigurationError) -> Choice {
         let text = try string()
         guard let choice = choices[text] else {
             throw error("\"\(text)\" is not one of: \(choices.keys.sorted().joined(separator: ", "))")
@@ -120,7 +137,7 @@ struct YAMLReader {
     }
 
     /// A sequence of values, or a single value as a sequence of one.
-    func list() throws(ConfigurationError) -> [YAMLReader] {
+    func list() throws(WorkerConfigurationError) -> [YAMLReader] {
         switch node {
         case .sequence(let sequence):
             return sequence.enumerated().map { index, element in child(element, "[\(index)]") }

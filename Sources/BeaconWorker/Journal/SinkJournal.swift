@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// What a sink has made durable, kept in the state directory so that a message redelivered after a crash (or a
@@ -46,7 +46,7 @@ final class SinkJournal {
     private let maxIDs: Int
     private let clock: @Sendable () -> Int64
 
-    private var file: RawFile
+    private var file: AppendedFile
     private var generation: Int
     private var generationStarted: Int64
     private var current: Set<Int> = []
@@ -62,7 +62,7 @@ final class SinkJournal {
         dedupe: WorkerConfiguration.Dedupe,
         clock: @escaping @Sendable () -> Int64,
         replay: (Record) -> Void = { _ in }
-    ) throws(SystemError) {
+    ) throws(SystemCallError) {
         self.name = name
         self.directory = directory
         self.windowMilliseconds = dedupe.window.milliseconds
@@ -86,7 +86,7 @@ final class SinkJournal {
             let complete = bytes.lastIndex(of: UInt8(ascii: "\n")).map { bytes[...$0] } ?? []
             if complete.count != bytes.count {
                 // The last record was cut short by a crash: drop it, so the next record starts on a line of its own.
-                let file = try RawFile(appendingTo: path)
+                let file = try AppendedFile(path)
                 try file.truncate(to: Int64(complete.count))
             }
             for line in complete.split(separator: UInt8(ascii: "\n")) {
@@ -117,11 +117,11 @@ final class SinkJournal {
             self.generationStarted = started
             self.current = loaded.last ?? []
             self.previous = loaded.count == 2 ? loaded[0] : []
-            self.file = try RawFile(appendingTo: "\(directory)/\(prefix)\(last)")
+            self.file = try AppendedFile("\(directory)/\(prefix)\(last)")
         } else {
             self.generation = 1
             self.generationStarted = started
-            self.file = try RawFile(appendingTo: "\(directory)/\(prefix)1")
+            self.file = try AppendedFile("\(directory)/\(prefix)1")
             try file.write(Array("beacon-journal 1 \(started)\n".utf8))
             try FileSystem.syncDirectory(directory)
         }
@@ -134,12 +134,12 @@ final class SinkJournal {
     }
 
     /// Records that the sink is about to append to the file with `inode` at `offset`.
-    func begin(inode: UInt64, offset: Int64) throws(SystemError) {
+    func begin(inode: UInt64, offset: Int64) throws(SystemCallError) {
         try file.write(Array("b \(inode) \(offset)\n".utf8))
     }
 
     /// Records that the rolled-back write is over.
-    func abort() throws(SystemError) {
+    func abort() throws(SystemCallError) {
         try file.write(Array("a\n".utf8))
         pendingWrite = nil
     }
@@ -152,7 +152,7 @@ final class SinkJournal {
         sync: Bool,
         records: [String] = [],
         snapshot: () -> [String] = { [] }
-    ) throws(SystemError) {
+    ) throws(SystemCallError) {
         var record: [UInt8] = []
         record.reserveCapacity(24 + ids.count * 37)
         for line in records {
@@ -175,20 +175,20 @@ final class SinkJournal {
     }
 
     /// Appends a sink-specific record (a line without spaces in its fields), durable when `sync` is set.
-    func append(_ kind: String, _ fields: [String], sync: Bool) throws(SystemError) {
+    func append(_ kind: String, _ fields: [String], sync: Bool) throws(SystemCallError) {
         try file.write(Array((([kind] + fields).joined(separator: " ") + "\n").utf8))
         if sync { try file.sync() }
     }
 
     /// Forces the journal to the disk.
-    func sync() throws(SystemError) {
+    func sync() throws(SystemCallError) {
         try file.sync()
     }
 
-    private func startGeneration(with snapshot: [String]) throws(SystemError) {
+    private func startGeneration(with snapshot: [String]) throws(SystemCallError) {
         let started = clock()
         let path = "\(directory)/\(name).journal.\(generation + 1)"
-        let next = try RawFile(appendingTo: path)
+        let next = try AppendedFile(path)
         try next.write(Array((["beacon-journal 1 \(started)"] + snapshot).map { $0 + "\n" }.joined().utf8))
         try next.sync()
         try FileSystem.syncDirectory(directory)  // the new generation's name is durable before the old one goes

@@ -22,11 +22,24 @@ struct QueueRunner: Sendable {
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
         let pipeline = QueuePipeline(queue: queue, configuration: configuration, statistics: statistics, clock: clock, logger: logger)
-        try await pipeline.open()
-        let prefetch = configuration.broker.prefetch
-        // A batch is at most half the prefetch: the broker keeps delivering the other half while a batch is written.
-        let consumer = try await connection.consume(queue: queue.name, prefetch: UInt16(prefetch), maximumBatchSize: max(1, prefetch / 2))
-        let publisher = try await connection.openChannel()
+        let consumer: AMQPConsumer
+        let publisher: AMQPChannel
+        do {
+            try await pipeline.open()
+            let prefetch = configuration.broker.prefetch
+            // A batch is at most half the prefetch: the broker keeps delivering the other half while a batch is written.
+            consumer = try await connection.consume(queue: queue.name, prefetch: UInt16(prefetch), maximumBatchSize: max(1, prefetch / 2))
+            do {
+                publisher = try await connection.openChannel()
+            } catch {
+                await consumer.channel.close()
+                throw error
+            }
+        } catch {
+            // Nothing will run this pipeline: close the sinks it opened and let its thread end.
+            await pipeline.close()
+            throw error
+        }
         let settler = DeliverySettler(
             queue: queue,
             deadLetterQueue: configuration.broker.deadLetterQueue,

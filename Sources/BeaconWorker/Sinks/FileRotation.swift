@@ -1,7 +1,9 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// When and how a log file is rotated, as Python 3.13's logging handlers do it.
@@ -27,14 +29,14 @@ struct FileRotation {
     private var schedule: Schedule
 
     /// The rotation of the live file, already open, whose status is `file`.
-    init(_ rotation: FileSinkConfiguration.Rotation, file: FileStatus) {
+    init(_ rotation: FileSinkConfiguration.Rotation, file: Stat) {
         // Never roll over anything other than a regular file (Python's bpo-45401), e.g. /dev/stdout.
         switch rotation {
-        case .size(let maxBytes, let backupCount) where file.isRegular && maxBytes > 0 && backupCount > 0:
+        case .size(let maxBytes, let backupCount) where file.type == .regular && maxBytes > 0 && backupCount > 0:
             schedule = .size(maxBytes: maxBytes, backupCount: backupCount)
-        case .timed(let timed) where file.isRegular:
+        case .timed(let timed) where file.type == .regular:
             // Python starts from the file's modification time (that of a file just made is now).
-            schedule = .timed(TimedSchedule(timed, start: file.modified))
+            schedule = .timed(TimedSchedule(timed, start: Int64(file.st_mtim.tv_sec)))
         default:
             schedule = .never
         }
@@ -56,7 +58,7 @@ struct FileRotation {
     }
 
     /// Moves the live file aside (the caller opens a new one).
-    mutating func rollOver(path: String, now: Int64) throws(SystemError) {
+    mutating func rollOver(path: String, now: Int64) throws(SystemCallError) {
         switch schedule {
         case .never:
             return
@@ -133,7 +135,7 @@ struct TimedSchedule {
         return path + "." + String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    mutating func rollOver(path: String, now: Int64) throws(SystemError) {
+    mutating func rollOver(path: String, now: Int64) throws(SystemCallError) {
         let destination = rotatedName(path: path, now: now)
         defer { rolloverAt = computeRollover(now) }
         guard !FileSystem.exists(destination) else { return }
@@ -144,7 +146,7 @@ struct TimedSchedule {
     }
 
     /// The rotated files beyond `backupCount`, oldest first.
-    func filesToDelete(path: String) throws(SystemError) -> [String] {
+    func filesToDelete(path: String) throws(SystemCallError) -> [String] {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + "."

@@ -1,4 +1,5 @@
 import BeaconEvents
+import SystemPackage
 
 /// A log file, one event per line, rotated as Python's `RotatingFileHandler` or `TimedRotatingFileHandler`
 /// rotates (see ``FileRotation``).
@@ -20,7 +21,7 @@ final class FileSink: Sink {
     private let fsync: FileSinkConfiguration.FsyncPolicy
     private var rotation: FileRotation
     private let clock: @Sendable () -> Int64
-    private var file: RawFile
+    private var file: AppendedFile
     private var size: Int64
     private var inode: UInt64
     private var unsynced = false
@@ -51,18 +52,18 @@ final class FileSink: Sink {
         }
         do {
             try FileSystem.createDirectory(directory)
-            file = try RawFile(appendingTo: path)
+            file = try AppendedFile(path)
             if configuration.fsync != .never { try FileSystem.syncDirectory(directory) }
             var status = try file.status()
             if let pending = journal.pendingWrite {
-                if pending.inode == status.inode && status.size > pending.offset {
+                if pending.inode == UInt64(status.inode.rawValue) && status.size > pending.offset {
                     try file.truncate(to: pending.offset)
-                    status.size = pending.offset
+                    status = try file.status()
                 }
                 try journal.abort()
             }
             size = status.size
-            inode = status.inode
+            inode = UInt64(status.inode.rawValue)
             rotation = FileRotation(configuration.rotation, file: status)
         } catch {
             throw SinkError(.fileWrite, sink: name, error.description)
@@ -72,7 +73,7 @@ final class FileSink: Sink {
     func write(_ events: [Event]) -> [SinkError?] {
         var results = [SinkError?](repeating: nil, count: events.count)
         var segmentStart = 0
-        do throws(SystemError) {
+        do throws(SystemCallError) {
             if rotation.isDue(now: clock() / 1000) { try rotate() }
             var segment: [UInt8] = []
             segment.reserveCapacity(events.count * 160)
@@ -102,7 +103,7 @@ final class FileSink: Sink {
     }
 
     /// Appends one segment to the live file between a `b` and a `c` journal record; undoes a failed append.
-    private func append(_ bytes: [UInt8], ids: [String]) throws(SystemError) {
+    private func append(_ bytes: [UInt8], ids: [String]) throws(SystemCallError) {
         guard !ids.isEmpty else { return }
         let offset = size
         try journal.begin(inode: inode, offset: offset)
@@ -121,15 +122,15 @@ final class FileSink: Sink {
         }
     }
 
-    private func rotate() throws(SystemError) {
+    private func rotate() throws(SystemCallError) {
         if unsynced && fsync != .never { try file.sync() }
         try rotation.rollOver(path: path, now: clock() / 1000)
-        file = try RawFile(appendingTo: path)
+        file = try AppendedFile(path)
         // The renames and the new file: without this, a power cut could undo them under lines already acknowledged.
         if fsync != .never { try FileSystem.syncDirectory(directory) }
         let status = try file.status()
         size = status.size
-        inode = status.inode
+        inode = UInt64(status.inode.rawValue)
         unsynced = false
     }
 

@@ -59,7 +59,7 @@ final class MailSink: Sink {
         var results = [SinkError?](repeating: nil, count: events.count)
         var heldRecords: [String] = []
         var heldIDs: [String] = []
-        func commitHeld() throws(SystemError) {
+        func commitHeld() throws(SystemCallError) {
             guard !heldIDs.isEmpty else { return }
             try journal.commit(heldIDs, sync: true, records: heldRecords, snapshot: snapshot)
             heldRecords.removeAll()
@@ -74,7 +74,7 @@ final class MailSink: Sink {
                 heldRecords.append(Self.heldRecord(event, fingerprint: fingerprint, at: now, keepEvent: first))
                 heldIDs.append(event.id)
             case .mail:
-                do throws(SystemError) {
+                do throws(SystemCallError) {
                     try commitHeld()
                 } catch {
                     return fail(results, from: index - heldIDs.count, SinkError(.journal, sink: name, error.description))

@@ -1,9 +1,10 @@
 import BeaconEvents
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// Events to syslog, as Python's `SysLogHandler` sends them: through the local syslog(3), or as RFC 5424 messages
@@ -47,7 +48,7 @@ final class SyslogSink: Sink {
             if configuration.transport != .local {
                 var message = RFC5424.header(event, facility: configuration.facility, severity: severity, appName: configuration.appName)
                 format.append(event, to: &message)
-                do throws(SystemError) {
+                do throws(SystemCallError) {
                     if socket == nil { socket = try SyslogSocket(configuration.transport) }
                     try socket?.send(RFC5424.truncated(message))
                 } catch {
@@ -146,20 +147,20 @@ final class SyslogSocket {
     private let descriptor: Int32
     private let peer: String
 
-    init(_ transport: SyslogSinkConfiguration.Transport) throws(SystemError) {
+    init(_ transport: SyslogSinkConfiguration.Transport) throws(SystemCallError) {
         switch transport {
         case .local:
             preconditionFailure("syslog(3) needs no socket")
         case .unix(let path):
             peer = path
             descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { throw SystemError("socket", path) }
+            guard descriptor >= 0 else { throw SystemCallError("socket", path) }
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
             let capacity = MemoryLayout.size(ofValue: address.sun_path)
             guard path.utf8.count < capacity else {
                 close(descriptor)
-                throw SystemError("connect", path, errno: ENAMETOOLONG)
+                throw SystemCallError("connect", path, .fileNameTooLong)
             }
             withUnsafeMutableBytes(of: &address.sun_path) { buffer in
                 buffer.copyBytes(from: path.utf8)
@@ -169,7 +170,7 @@ final class SyslogSocket {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
             guard result == 0 else {
-                let error = SystemError("connect", path)
+                let error = SystemCallError("connect", path)
                 close(descriptor)
                 throw error
             }
@@ -181,13 +182,13 @@ final class SyslogSocket {
             var list: UnsafeMutablePointer<addrinfo>?
             let status = getaddrinfo(host, String(port), &hints, &list)
             guard status == 0, let first = list else {
-                throw SystemError("getaddrinfo", "\(host):\(port) (\(String(cString: gai_strerror(status))))", errno: EHOSTUNREACH)
+                throw SystemCallError("getaddrinfo", "\(host):\(port) (\(String(cString: gai_strerror(status))))", .noRouteToHost)
             }
             defer { freeaddrinfo(list) }
             descriptor = socket(first.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { throw SystemError("socket", peer) }
+            guard descriptor >= 0 else { throw SystemCallError("socket", peer) }
             guard connect(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-                let error = SystemError("connect", peer)
+                let error = SystemCallError("connect", peer)
                 close(descriptor)
                 throw error
             }
@@ -196,11 +197,11 @@ final class SyslogSocket {
 
     deinit { close(descriptor) }
 
-    func send(_ message: [UInt8]) throws(SystemError) {
+    func send(_ message: [UInt8]) throws(SystemCallError) {
         while true {
             let sent = message.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent >= 0 { return }
-            if errno != EINTR { throw SystemError("send", peer) }
+            if errno != EINTR { throw SystemCallError("send", peer) }
         }
     }
 }

@@ -1,6 +1,8 @@
+import BeaconEvents
+import IntegrationSupport
 import Testing
 
-@testable import BeaconEvents
+@testable import BeaconWorker
 
 @Suite struct LogFormatTests {
     /// 2026-11-21T10:35:30.125Z: a fraction that is exact in binary, so Python's float `msecs` agrees.

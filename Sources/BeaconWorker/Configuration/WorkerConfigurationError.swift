@@ -1,6 +1,6 @@
 /// A setting the worker cannot use. It names the key (a `worker.yaml` path such as `sinks.app.rotate.max_bytes`,
 /// an environment variable or a flag) and, for `worker.yaml`, the file and line.
-public struct ConfigurationError: Error, Hashable, CustomStringConvertible {
+public struct WorkerConfigurationError: Error, Hashable, CustomStringConvertible {
     /// What kind of problem it is. Compare with the static members; new codes may be added.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String

@@ -1,14 +1,16 @@
 import Foundation
 
 /// Runs a Python 3 script (the reference implementations: `json`, `logging`) and returns what it printed.
-enum Python {
-    struct Failure: Error, CustomStringConvertible {
-        let status: Int32
-        let output: String
-        var description: String { "python3 exited with \(status): \(output)" }
+public enum Python {
+    /// python3 exited with a failure; `output` is what it printed (stdout and stderr).
+    public struct Failure: Error, CustomStringConvertible {
+        public let status: Int32
+        public let output: String
+        public var description: String { "python3 exited with \(status): \(output)" }
     }
 
-    static func run(_ script: String, input: [UInt8] = [], arguments: [String] = []) throws -> String {
+    /// Runs `script` with `python3 -c`, `input` on its stdin; returns stdout and stderr together.
+    public static func run(_ script: String, input: [UInt8] = [], arguments: [String] = []) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments

@@ -1,9 +1,11 @@
+import BeaconEvents
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
-public import Musl
+import Musl
 #elseif canImport(Darwin)
-public import Darwin
+import Darwin
 #endif
 
 /// A Python logging format string (`%`-style, as `logging.Formatter` takes it), applied to events.
