@@ -5,14 +5,13 @@ import Foundation
 import IntegrationSupport
 import Logging
 import ServiceLifecycle
-import Synchronization
 import SystemPackage
 import Testing
 
 @testable import BeaconOutbox
 
 /// The outbox against the real broker that `make test` starts.
-@Suite(.serialized) struct EventOutboxTests {
+@Suite(.serialized) struct EventOutboxAMQPTests {
     let exchange = TestServices.uniqueName("events")
     let queue = TestServices.uniqueName("outbox.all")
     let spoolDirectory: FilePath
@@ -197,49 +196,6 @@ import Testing
         #expect(try await drainQueue().map(\.id) == sent.map(\.id))
     }
 
-    @Test func lingersOnlyWhileBusyAndNeverPastItsDuration() {
-        let linger = EventOutbox.Linger(events: 128, duration: .milliseconds(5))
-        let since = ContinuousClock.now
-        // Busy (the last publish carried at least 128 / 16 = 8 events): fewer than 128 wait, at most 5 ms.
-        #expect(linger.deadline(pending: 1, since: since, lastPublished: 8) == since.advanced(by: .milliseconds(5)))
-        #expect(linger.deadline(pending: 127, since: since, lastPublished: 500) == since.advanced(by: .milliseconds(5)))
-        // Enough for a message: they go now.
-        #expect(linger.deadline(pending: 128, since: since, lastPublished: 500) == nil)
-        // A trickle (the last publish carried fewer than 8): every event goes at once.
-        #expect(linger.deadline(pending: 1, since: since, lastPublished: 7) == nil)
-        #expect(linger.deadline(pending: 1, since: since, lastPublished: 0) == nil)
-        // However small `events`, a publish of one event is a trickle.
-        #expect(EventOutbox.Linger(events: 4, duration: .seconds(1)).deadline(pending: 1, since: since, lastPublished: 1) == nil)
-    }
-
-    @Test func theBufferWakesItsConsumerOnlyForTheEventsItAwaits() async throws {
-        let buffer = EventBuffer(capacity: 5)
-        let woken = WakeUps()
-        let consumer = Task {
-            await buffer.waitForEvents(atLeast: 3)
-            woken.count.add(1, ordering: .relaxed)
-            await buffer.waitForEvents(atLeast: 1000)  // more than the buffer holds: until it is full
-            woken.count.add(1, ordering: .relaxed)
-            _ = buffer.takeAll()
-            await buffer.waitForEvents(atLeast: 1000)
-            woken.count.add(1, ordering: .relaxed)
-        }
-        func wakeUps(after appending: Int) async throws -> Int {
-            for event in events(appending) { #expect(buffer.append(event) == .accepted) }
-            try await Task.sleep(for: .milliseconds(100))
-            return woken.count.load(ordering: .relaxed)
-        }
-        #expect(try await wakeUps(after: 2) == 0)
-        #expect(try await wakeUps(after: 1) == 1)
-        #expect(try await wakeUps(after: 1) == 1)
-        #expect(try await wakeUps(after: 1) == 2)
-        #expect(try await wakeUps(after: 1) == 2)
-        // A wake-up (a confirm, a timer) does not wait for events.
-        buffer.wake()
-        await consumer.value
-        #expect(woken.count.load(ordering: .relaxed) == 3)
-    }
-
     @Test func aLingeringOutboxDeliversEverythingInOrderAndFlushesOnShutdown() async throws {
         // A linger far longer than the test: what lingers at the end goes out only because the outbox shuts down.
         let (outbox, _, services) = try amqpOutbox(
@@ -304,9 +260,4 @@ import Testing
         #expect(outbox.enqueue(events(1)[0]))
         #expect(outbox.statistics.inSpool == statistics.inSpool + 1)
     }
-}
-
-/// How often a consumer of the buffer has woken up.
-private final class WakeUps: Sendable {
-    let count = Atomic<Int>(0)
 }
