@@ -256,8 +256,9 @@ import Testing
         let statistics = outbox.statistics
         #expect(statistics.delivered + statistics.inSpool >= sent.count)
         #expect(statistics.dropped == 0)
-        // After the loop ended, a late event goes straight to the spool.
+        // After the loop ended, a late event goes to the spool, on the outbox's spool queue.
         #expect(outbox.enqueue(events(1)[0]))
+        await outbox.waitForSpoolWrites()
         #expect(outbox.statistics.inSpool == statistics.inSpool + 1)
     }
 }
