@@ -237,9 +237,32 @@ let package = Package(
         ),
         .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
         .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents", "IntegrationSupport"], swiftSettings: swiftSettings),
+        // The outbox's state machine, buffer and spool without a broker: builds without rabbitmq-c.
         .testTarget(
             name: "BeaconOutboxTests",
-            dependencies: ["BeaconOutbox", "BeaconOutboxAMQP", "IntegrationSupport"],
+            dependencies: [
+                "BeaconEvents",
+                "BeaconOutbox",
+                "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The outbox against the broker that `make test` starts.
+        .testTarget(
+            name: "BeaconOutboxAMQPTests",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
+                "BeaconOutbox",
+                "BeaconOutboxAMQP",
+                "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

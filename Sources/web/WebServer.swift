@@ -120,6 +120,14 @@ struct WebServer {
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
             services: pipeline?.services ?? []
         )
-        try await application.runService()
+        // Events that come after the outbox has stopped (an `appStopping` receiver) are written to the spool on the
+        // outbox's queue: on disk before the process exits, however the application ends.
+        do {
+            try await application.runService()
+        } catch {
+            await pipeline?.outbox.waitForSpoolWrites()
+            throw error
+        }
+        await pipeline?.outbox.waitForSpoolWrites()
     }
 }

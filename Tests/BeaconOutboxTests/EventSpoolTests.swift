@@ -35,6 +35,23 @@ import Testing
         return data
     }
 
+    @Test func statisticsDoNotWaitForASyncInProgress() throws {
+        let gate = Gate()
+        gate.close()
+        let spool = try EventSpool(directory: directory, maximumBytes: 1 << 20, segmentBytes: 1 << 20, syncsWrites: true, beforeSync: gate.pass)
+        let batch = records(0..<3)
+        let writer = BlockingCall { _ = try? spool.append(batch) }
+        #expect(gate.waitForArrivals(1), "the append reaches its sync")
+        // The sync is held, with the spool's files locked: the statistics are read anyway.
+        let reader = BlockingCall { spool.statistics }
+        #expect(reader.finished(), "reading the statistics waited for the sync")
+        #expect(reader.value?.records == 0, "what is not synced yet is not counted yet")
+        gate.open()
+        #expect(writer.finished())
+        #expect(spool.statistics.records == 3)
+        #expect(!spool.isEmpty)
+    }
+
     @Test func keepsRecordsInOrderUntilRemoved() throws {
         let spool = try EventSpool(directory: directory)
         #expect(spool.isEmpty)

@@ -63,6 +63,12 @@ import Testing
         #expect(closure(of: target).isDisjoint(with: Self.amqp), "\(target) reaches \(closure(of: target).intersection(Self.amqp))")
     }
 
+    @Test("the outbox's unit tests build without rabbitmq-c; its broker tests are a target of their own")
+    func outboxTests() {
+        #expect(closure(of: "BeaconOutboxTests").isDisjoint(with: Self.amqp.union(["BeaconOutboxAMQP"])))
+        #expect(closure(of: "BeaconOutboxAMQPTests").contains("BeaconOutboxAMQP"))
+    }
+
     @Test(
         "producers outside HTTP and their test helpers do not link Hummingbird",
         arguments: ["BeaconOutbox", "BeaconLogging", "BeaconTesting", "NightlyReport"]

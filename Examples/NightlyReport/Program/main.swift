@@ -45,3 +45,5 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
 }
+// An event logged after the outbox stopped goes to the spool on the outbox's queue: on disk before the exit.
+await pipeline.outbox.waitForSpoolWrites()

@@ -43,6 +43,7 @@ public final class EventOutbox: Service, Sendable {
         /// Under load, how long a publish may wait for more events to pack with its first; `nil` publishes at once.
         public var linger: Linger?
 
+        /// Bounds and timings; `spoolThreshold` defaults to a quarter of the buffer.
         public init(
             bufferCapacity: Int = 8192,
             maximumEventsPerMessage: Int = 256,
@@ -83,6 +84,7 @@ public final class EventOutbox: Service, Sendable {
         /// The longest the first event of a message waits for others.
         public var duration: Duration
 
+        /// Waits for up to `events` events, for at most `duration`.
         public init(events: Int, duration: Duration) {
             self.events = events
             self.duration = duration
@@ -98,6 +100,7 @@ public final class EventOutbox: Service, Sendable {
 
     /// What the outbox has done since it started.
     public struct Statistics: Sendable, Hashable {
+        /// Events handed to ``enqueue(_:)``.
         public var enqueued: Int
         /// Events handed to the transport (each attempt counts).
         public var published: Int
@@ -105,8 +108,11 @@ public final class EventOutbox: Service, Sendable {
         public var delivered: Int
         /// Events written to the spool.
         public var spooled: Int
+        /// Events dropped because the memory buffer was full.
         public var droppedBufferFull: Int
+        /// Events dropped because the spool was full.
         public var droppedSpoolFull: Int
+        /// Events dropped because the spool could not be written.
         public var droppedSpoolError: Int
         /// Events in the memory buffer now.
         public var buffered: Int
@@ -119,37 +125,55 @@ public final class EventOutbox: Service, Sendable {
         public var dropped: Int { droppedBufferFull + droppedSpoolFull + droppedSpoolError }
     }
 
+    /// The bounds and timings it was made with.
     public let configuration: Configuration
     private let transport: any EventTransport
     private let spool: EventSpool
-    private let packer: MessagePacker
     private let buffer: EventBuffer
     private let completions = Mutex<[Completion]>([])
     private let counters: OutboxCounters
     private let logger: Logger
-    /// Blocking spool I/O runs here, never on the cooperative pool.
+    /// Blocking spool I/O runs here, never on the cooperative pool nor on an enqueuing caller's thread.
     private let spoolQueue = DispatchQueue(label: "beacon.outbox.spool")
+    /// How the loop's timers wait until an instant (returning early when cancelled).
+    private let sleep: @Sendable (ContinuousClock.Instant) async -> Void
 
-    public init(
+    /// An outbox delivering to `transport`, spooling to `spool`; `logger` gets its warnings (the broker is away or
+    /// slow, events dropped): one whose records do not become events themselves.
+    public convenience init(
         transport: some EventTransport,
         spool: EventSpool,
         configuration: Configuration = .init(),
-        logger: Logger = Logger(label: "beacon.outbox")
+        logger: Logger
+    ) {
+        self.init(transport: transport, spool: spool, configuration: configuration, logger: logger) { instant in
+            try? await Task.sleep(until: instant, clock: .continuous)
+        }
+    }
+
+    /// An outbox as the public initializer makes it, whose timers wait with `sleep` (a test observes them).
+    init(
+        transport: some EventTransport,
+        spool: EventSpool,
+        configuration: Configuration,
+        logger: Logger,
+        sleep: @escaping @Sendable (ContinuousClock.Instant) async -> Void
     ) {
         self.configuration = configuration
         self.transport = transport
         self.spool = spool
-        self.packer = MessagePacker(
-            maximumEventsPerMessage: configuration.maximumEventsPerMessage,
-            maximumMessageBytes: configuration.maximumMessageBytes
-        )
         self.buffer = EventBuffer(capacity: configuration.bufferCapacity)
         self.counters = OutboxCounters(spooledAtStart: spool.statistics.records)
         self.logger = logger
+        self.sleep = sleep
     }
 
-    /// Hands an event to the outbox. Never blocks; returns false when the buffer is full and the event was dropped
-    /// (and counted).
+    /// Hands an event to the outbox. Never blocks and never does I/O; returns false when the buffer is full and the
+    /// event was dropped (and counted).
+    ///
+    /// After ``run()`` has returned, nothing drains the buffer any more: the event is written to the spool on the
+    /// outbox's own spool queue (the caller does not wait for the write), and the next run delivers it. Call
+    /// ``waitForSpoolWrites()`` before the process exits so that such late events are on disk.
     @discardableResult
     public func enqueue(_ event: Event) -> Bool {
         counters.enqueued()
@@ -160,18 +184,30 @@ public final class EventOutbox: Service, Sendable {
             counters.dropped(1, reason: .bufferFull)
             return false
         case .closed:
-            // The loop has ended (after shutdown): nothing drains the buffer any more, so the event goes to disk.
-            let result = Result { () throws(SpoolError) in try spool.append([Self.record(for: event)]) }
-            account(spooling: 1, result: result)
+            let record = Self.record(for: event)
+            spoolQueue.async {
+                self.account(spooling: 1, result: Result { () throws(SpoolError) in try self.spool.append([record]) })
+            }
             return true
         }
     }
 
+    /// Returns once every spool write handed to the outbox's spool queue so far is done: events enqueued after
+    /// ``run()`` returned are then on disk (or counted as dropped). A program calls it after its service group has
+    /// stopped, before it exits.
+    public func waitForSpoolWrites() async {
+        _ = await onSpoolQueue { () throws(SpoolError) in }
+    }
+
+    /// What the outbox has done so far; never waits for a spool write or sync in progress.
     public var statistics: Statistics {
         counters.snapshot(buffered: buffer.count, inSpool: spool.statistics.records)
     }
 
     /// Delivers until graceful shutdown or cancellation, then flushes within the deadline and returns.
+    ///
+    /// Everything taken from the buffer that is not confirmed by then, and whatever the buffer still holds, is in
+    /// the spool when it returns; its timers end with it.
     public func run() async {
         if !spool.isEmpty {
             logger.info(
@@ -190,256 +226,119 @@ public final class EventOutbox: Service, Sendable {
 
     // MARK: The loop
 
-    private enum Mode {
-        /// Publishing straight from the buffer.
-        case direct
-        /// Events go to the spool; it is replayed from `nextAttempt` on.
-        case spooling(nextAttempt: ContinuousClock.Instant, delay: Duration, replayed: Int)
-
-        var isSpooling: Bool {
-            if case .spooling = self { return true }
-            return false
-        }
-    }
-
     private enum Completion {
         case published(id: UInt64, outcomes: [TransportOutcome])
         case replayed(id: UInt64, outcomes: [TransportOutcome])
     }
 
-    private struct LoopState {
-        var mode: Mode
-        /// Records taken from the buffer and not yet published or spooled.
-        var pending: [EventSpool.Record] = []
-        /// Publishes awaiting their confirms, by id (ids follow the order events left the buffer).
-        var inFlight: [UInt64: [MessagePacker.Packed]] = [:]
-        /// What publishes that failed carried, by id, until every earlier publish has settled: the spool takes events
-        /// in the order they left the buffer.
-        var failed: [UInt64: [EventSpool.Record]] = [:]
-        /// The replay awaiting its confirms: its id, where it ends in the spool, and how many events it carries.
-        var replay: (id: UInt64, end: EventSpool.Position, count: Int, messages: Int)?
-        var nextID: UInt64 = 0
-        /// When the oldest of `pending` came into the buffer.
-        var pendingSince: ContinuousClock.Instant?
-        /// Events the last direct publish carried: how busy the outbox is, for ``Configuration/linger``.
-        var lastPublishCount = 0
-        /// When the loop has asked to be woken up by a timer.
-        var wakeUpAt: ContinuousClock.Instant?
-        /// How many new events are worth waking the loop for: more than one while a publish waits for a free slot or
-        /// lingers, so that a busy producer does not wake it for every event.
-        var eventsAwaited = 1
-        var shutdownDeadline: ContinuousClock.Instant?
-    }
-
+    /// Runs the state machine: feeds it what happened, carries out what it asks for. Its timers are child tasks, so
+    /// none outlives the loop.
     private func deliverUntilClosed() async {
-        var state = LoopState(mode: spool.isEmpty ? .direct : spoolingNow())
-        counters.modeChanged(isSpooling: state.mode.isSpooling)
-        while true {
-            state.eventsAwaited = 1
-            await handleCompletions(&state)
-            let taken = buffer.takeAll()
-            if state.pending.isEmpty { state.pendingSince = taken.oldestArrival }
-            state.pending += taken.events.map(Self.record(for:))
-            let closing = buffer.isClosing || Task.isCancelled
-            if closing, state.shutdownDeadline == nil {
-                state.shutdownDeadline = .now.advanced(by: configuration.shutdownDeadline)
+        await withDiscardingTaskGroup { timers in
+            var machine = StateMachine(configuration: configuration, spoolIsEmpty: spool.isEmpty, now: .now)
+            counters.modeChanged(isSpooling: machine.isSpooling)
+            while true {
+                for completion in completions.withLock({ completions in
+                    defer { completions.removeAll(keepingCapacity: true) }
+                    return completions
+                }) {
+                    let actions =
+                        switch completion {
+                        case .published(let id, let outcomes): machine.published(id: id, outcomes: outcomes, now: .now)
+                        case .replayed(let id, let outcomes): machine.replayed(id: id, outcomes: outcomes, now: .now)
+                        }
+                    await perform(actions, timers: &timers)
+                }
+                let taken = buffer.takeAll()
+                var step = machine.turn(
+                    taken: taken.events.map(Self.record(for:)),
+                    oldestArrival: taken.oldestArrival,
+                    closing: buffer.isClosing || Task.isCancelled,
+                    now: .now
+                )
+                await perform(step.actions, timers: &timers)
+                while case .readSpool(let maximumCount) = step.next {
+                    let read: StateMachine.SpoolRead
+                    switch await onSpoolQueue({ () throws(SpoolError) in try self.spool.read(maximumCount: maximumCount) }) {
+                    case .success(let batch):
+                        read = .records(batch.records, end: batch.end)
+                    case .failure(let error):
+                        logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
+                        read = .failed
+                    }
+                    step = machine.spoolRead(read, now: .now)
+                    await perform(step.actions, timers: &timers)
+                }
+                counters.observe(buffered: buffer.count, inSpool: spool.statistics.records)
+                guard case .waitForEvents(let count) = step.next else { break }
+                await buffer.waitForEvents(atLeast: count)
             }
-            switch state.mode {
-            case .direct:
-                await publishPending(&state, closing: closing)
-            case .spooling:
-                await spoolPendingAndReplay(&state, closing: closing)
-            }
-            counters.observe(buffered: buffer.count, inSpool: spool.statistics.records)
-            if closing, await finishClosing(&state) { return }
-            await buffer.waitForEvents(atLeast: state.eventsAwaited)
+            timers.cancelAll()
         }
     }
 
-    /// Switches the delivery mode; the spooling gauge and ``Statistics/isSpooling`` follow at once.
-    private func setMode(_ mode: Mode, in state: inout LoopState) {
-        state.mode = mode
-        counters.modeChanged(isSpooling: mode.isSpooling)
+    /// Carries out what the state machine asked for, in order.
+    private func perform(_ actions: [StateMachine.Action], timers: inout DiscardingTaskGroup) async {
+        for action in actions {
+            switch action {
+            case .publish(let id, let packed):
+                counters.published(packed.reduce(0) { $0 + $1.records.count })
+                transport.publish(packed.map(\.message)) { outcomes in
+                    self.complete(.published(id: id, outcomes: outcomes))
+                }
+            case .replay(let id, let packed):
+                counters.published(packed.reduce(0) { $0 + $1.records.count })
+                transport.publish(packed.map(\.message)) { outcomes in
+                    self.complete(.replayed(id: id, outcomes: outcomes))
+                }
+            case .spool(let records):
+                await spool(records)
+            case .removeFromSpool(let position):
+                let removed = await onSpoolQueue { () throws(SpoolError) in try self.spool.remove(through: position) }
+                if case .failure(let error) = removed {
+                    logger.error("cannot advance the spool cursor: delivered events may be sent again", metadata: ["error": "\(error)"])
+                }
+            case .delivered(let count):
+                counters.delivered(count)
+            case .modeChanged(let isSpooling):
+                counters.modeChanged(isSpooling: isSpooling)
+            case .report(let report):
+                log(report)
+            case .wakeUp(let instant):
+                // It only nudges the loop, which tolerates spurious wake-ups; cancelled when the loop ends.
+                timers.addTask { [buffer, sleep] in
+                    await sleep(instant)
+                    buffer.wake()
+                }
+            }
+        }
     }
 
-    private func publishPending(_ state: inout LoopState, closing: Bool) async {
-        guard !state.pending.isEmpty else { return }
-        if state.inFlight.count < configuration.maximumPublishesInFlight || closing {
-            if !closing, let linger = configuration.linger, let since = state.pendingSince,
-                let lingerUntil = linger.deadline(pending: state.pending.count, since: since, lastPublished: state.lastPublishCount),
-                ContinuousClock.now < lingerUntil
-            {
-                wakeUp(at: lingerUntil, &state)
-                state.eventsAwaited = linger.events - state.pending.count
-                return
-            }
-            let records = state.pending
-            state.lastPublishCount = records.count
-            state.pending.removeAll(keepingCapacity: true)
-            let id = state.nextID
-            state.nextID += 1
-            let packed = packer.pack(records)
-            state.inFlight[id] = packed
-            counters.published(records.count)
-            transport.publish(packed.map(\.message)) { outcomes in
-                self.complete(.published(id: id, outcomes: outcomes))
-            }
-        } else if state.pending.count < configuration.spoolThreshold {
-            // A completion wakes the loop when a slot frees up; until then, only enough events to spool.
-            state.eventsAwaited = configuration.spoolThreshold - state.pending.count
-        } else {
+    private func log(_ report: StateMachine.Report) {
+        switch report {
+        case .brokerSlow(let waiting):
             logger.warning(
                 "the event broker is not keeping up: spooling events to disk until it catches up",
-                metadata: ["waiting": "\(state.pending.count)", "spool": "\(spool.directory)"]
+                metadata: ["waiting": "\(waiting)", "spool": "\(spool.directory)"]
             )
-            setMode(spoolingNow(), in: &state)
-            await spoolPendingAndReplay(&state, closing: closing)
+        case .publishFailed(let reason):
+            logger.warning(
+                "events not delivered: spooling them to disk until the broker takes them",
+                metadata: ["reason": "\(reason)", "spool": "\(spool.directory)"]
+            )
+        case .brokerBack(let delivered):
+            logger.notice("the event broker is back: spooled events delivered", metadata: ["events": "\(delivered)"])
+        case .shutdownDeadlinePassed(let unconfirmed):
+            logger.warning(
+                "shutdown deadline passed before every event was confirmed: the rest is spooled for the next run",
+                metadata: ["events": "\(unconfirmed)"]
+            )
         }
-    }
-
-    private func spoolPendingAndReplay(_ state: inout LoopState, closing: Bool) async {
-        // Pending events are newer than any publish in flight: they wait until those have settled (and spooled what
-        // failed), so that they do not overtake them in the spool.
-        if !state.pending.isEmpty, state.inFlight.isEmpty, state.failed.isEmpty {
-            await spool(state.pending)
-            state.pending.removeAll(keepingCapacity: true)
-        }
-        guard case .spooling(let nextAttempt, let delay, let replayed) = state.mode, state.replay == nil, !closing else { return }
-        guard ContinuousClock.now >= nextAttempt else {
-            wakeUp(at: nextAttempt, &state)
-            return
-        }
-        let batchSize = configuration.maximumEventsPerMessage * configuration.maximumPublishesInFlight
-        switch await onSpoolQueue({ () throws(SpoolError) in try self.spool.read(maximumCount: batchSize) }) {
-        case .failure(let error):
-            logger.error("cannot read the event spool", metadata: ["error": "\(error)"])
-            let next = nextDelay(after: delay)
-            state.mode = .spooling(nextAttempt: .now.advanced(by: next), delay: next, replayed: replayed)
-            wakeUp(at: .now.advanced(by: next), &state)
-        case .success(let batch) where batch.records.isEmpty:
-            // Caught up. Direct publishes still in flight may yet fail and spool again; switch back only after them.
-            guard state.inFlight.isEmpty else { return }
-            if replayed > 0 {
-                logger.notice("the event broker is back: spooled events delivered", metadata: ["events": "\(replayed)"])
-            }
-            setMode(.direct, in: &state)
-        case .success(let batch):
-            let id = state.nextID
-            state.nextID += 1
-            let messages = packer.pack(batch.records).map(\.message)
-            state.replay = (id, batch.end, batch.records.count, messages.count)
-            counters.published(batch.records.count)
-            transport.publish(messages) { outcomes in
-                self.complete(.replayed(id: id, outcomes: outcomes))
-            }
-        }
-    }
-
-    private func handleCompletions(_ state: inout LoopState) async {
-        for completion in completions.withLock({ completions in
-            defer { completions.removeAll(keepingCapacity: true) }
-            return completions
-        }) {
-            switch completion {
-            case .published(let id, let outcomes):
-                // An abandoned publish (past the shutdown deadline) was spooled already.
-                guard let packed = state.inFlight.removeValue(forKey: id) else { continue }
-                var failed: [EventSpool.Record] = []
-                var reason: String?
-                for (index, message) in packed.enumerated() {
-                    let outcome = index < outcomes.count ? outcomes[index] : .failed(reason: "no outcome reported")
-                    switch outcome {
-                    case .confirmed:
-                        counters.delivered(message.records.count)
-                    case .failed(let why):
-                        failed += message.records
-                        reason = reason ?? why
-                    }
-                }
-                guard !failed.isEmpty else { continue }
-                if case .direct = state.mode {
-                    logger.warning(
-                        "events not delivered: spooling them to disk until the broker takes them",
-                        metadata: ["reason": "\(reason ?? "unknown")", "spool": "\(spool.directory)"]
-                    )
-                    setMode(spoolingNow(), in: &state)
-                }
-                state.failed[id] = failed
-            case .replayed(let id, let outcomes):
-                guard let replay = state.replay, replay.id == id else { continue }
-                state.replay = nil
-                guard case .spooling(_, let delay, let replayed) = state.mode else { continue }
-                if outcomes.count == replay.messages, outcomes.allSatisfy(\.isConfirmed) {
-                    counters.delivered(replay.count)
-                    let removed = await onSpoolQueue { () throws(SpoolError) in try self.spool.remove(through: replay.end) }
-                    if case .failure(let error) = removed {
-                        logger.error("cannot advance the spool cursor: delivered events may be sent again", metadata: ["error": "\(error)"])
-                    }
-                    state.mode = .spooling(nextAttempt: .now, delay: configuration.retryDelay.lowerBound, replayed: replayed + replay.count)
-                } else {
-                    // The whole batch stays in the spool; what was confirmed of it may be delivered twice.
-                    let next = nextDelay(after: delay)
-                    state.mode = .spooling(nextAttempt: .now.advanced(by: next), delay: next, replayed: replayed)
-                }
-            }
-        }
-        await spoolSettledFailures(&state)
-    }
-
-    /// Spools what failed publishes carried, in publish order: each once every earlier publish has settled.
-    private func spoolSettledFailures(_ state: inout LoopState) async {
-        let oldestInFlight = state.inFlight.keys.min() ?? .max
-        let settled = state.failed.keys.filter { $0 < oldestInFlight }.sorted()
-        guard !settled.isEmpty else { return }
-        await spool(settled.flatMap { state.failed.removeValue(forKey: $0)! })
-    }
-
-    /// Returns true when everything is confirmed or spooled; past the deadline, spools what is still in flight.
-    private func finishClosing(_ state: inout LoopState) async -> Bool {
-        if state.pending.isEmpty, state.inFlight.isEmpty, state.failed.isEmpty, state.replay == nil { return true }
-        guard let deadline = state.shutdownDeadline, ContinuousClock.now >= deadline else {
-            if let deadline = state.shutdownDeadline { wakeUp(at: deadline, &state) }
-            return false
-        }
-        // In the order the events left the buffer: what failed or is unconfirmed, by publish, then what waits.
-        let unconfirmed = state.inFlight.mapValues { $0.flatMap(\.records) }
-        let unsettled = unconfirmed.merging(state.failed) { inFlight, _ in inFlight }
-        state.inFlight.removeAll()
-        state.failed.removeAll()
-        await spool(unsettled.keys.sorted().flatMap { unsettled[$0]! } + state.pending)
-        state.pending.removeAll()
-        logger.warning(
-            "shutdown deadline passed before every event was confirmed: the rest is spooled for the next run",
-            metadata: ["events": "\(unconfirmed.values.reduce(0) { $0 + $1.count })"]
-        )
-        return true
     }
 
     private func complete(_ completion: Completion) {
         completions.withLock { $0.append(completion) }
         buffer.wake()
-    }
-
-    /// Makes sure the loop wakes up at `instant` even if nothing else happens.
-    private func wakeUp(at instant: ContinuousClock.Instant, _ state: inout LoopState) {
-        if let scheduled = state.wakeUpAt, scheduled > .now, scheduled <= instant { return }
-        state.wakeUpAt = instant
-        let buffer = buffer
-        // A timer, not awaited by anyone: it only nudges the loop, which tolerates spurious wake-ups.
-        Task {
-            try? await Task.sleep(until: instant, clock: .continuous)
-            buffer.wake()
-        }
-    }
-
-    private func spoolingNow() -> Mode {
-        .spooling(nextAttempt: .now.advanced(by: configuration.retryDelay.lowerBound), delay: configuration.retryDelay.lowerBound, replayed: 0)
-    }
-
-    private func nextDelay(after delay: Duration) -> Duration {
-        let next = min(delay * 2, configuration.retryDelay.upperBound)
-        let jitterLimit = max(Int64(1), next.totalMilliseconds / 5)
-        return next + .milliseconds(Int64.random(in: 0...jitterLimit))
     }
 
     // MARK: Spool
@@ -478,8 +377,4 @@ public final class EventOutbox: Service, Sendable {
     static func record(for event: Event) -> EventSpool.Record {
         EventSpool.Record(routingKey: event.routingKey, eventID: event.id, body: event.jsonBytes())
     }
-}
-
-extension Duration {
-    fileprivate var totalMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -24,6 +24,13 @@ extension EventSpool {
         var byteCount: Int64
         var damagedRecords: Int
         let directory: FilePath
+        /// Runs just before each sync of appended records (a test's hold on a sync in progress).
+        let beforeSync: @Sendable () -> Void
+
+        /// The counters, as ``EventSpool/statistics`` reports them.
+        var statistics: Statistics {
+            Statistics(records: recordCount, bytes: byteCount, damagedRecords: damagedRecords)
+        }
 
         // MARK: Opening
 
@@ -31,7 +38,11 @@ extension EventSpool {
         /// `syncsDirectory`, the directory is synced once the tail segment is open (it may have just been made), and
         /// so is the parent of each directory made, so that a crash cannot take the spool's directory away with the
         /// records in it.
-        static func recover(directory: FilePath, syncsDirectory: Bool) throws(SpoolError) -> State {
+        static func recover(
+            directory: FilePath,
+            syncsDirectory: Bool,
+            beforeSync: @escaping @Sendable () -> Void
+        ) throws(SpoolError) -> State {
             var made: [FilePath] = []
             var ancestor = directory
             while !ancestor.components.isEmpty, !FileManager.default.fileExists(atPath: ancestor.string) {
@@ -85,7 +96,8 @@ extension EventSpool {
                 recordCount: recordCount,
                 byteCount: byteCount,
                 damagedRecords: damagedRecords,
-                directory: directory
+                directory: directory,
+                beforeSync: beforeSync
             )
         }
 
@@ -100,7 +112,10 @@ extension EventSpool {
         mutating func appendToTail(_ bytes: [UInt8], records: Int, sync: Bool) throws(SpoolError) {
             do {
                 _ = try tail.writeAll(bytes)
-                if sync, fdatasync(tail.rawValue) != 0 { throw Errno(rawValue: errno) }
+                if sync {
+                    beforeSync()
+                    if fdatasync(tail.rawValue) != 0 { throw Errno(rawValue: errno) }
+                }
             } catch {
                 // A partial write is cut off at the next opening; here the tail is reset to where it was.
                 try? tail.resize(to: tailSize)

@@ -22,7 +22,9 @@ import Darwin
 ///
 /// The spool holds at most ``maximumBytes``; ``append(_:)`` refuses what does not fit, and the caller counts it as
 /// dropped. All methods are thread-safe; they do blocking file I/O, so call them from a thread of your own, not
-/// from Swift concurrency's cooperative pool.
+/// from Swift concurrency's cooperative pool. ``statistics`` and ``isEmpty`` are the exception: they read counters
+/// kept beside the files, under a lock of their own that no I/O holds, so they never wait for a write or a sync
+/// (`/healthz` and the outbox's loop read them).
 public final class EventSpool: Sendable {
     /// One spooled event: the routing key it goes to, its id and its JSON.
     public struct Record: Sendable, Hashable {
@@ -65,21 +67,38 @@ public final class EventSpool: Sendable {
     /// Whether each append is synced to disk (`fdatasync`) before it returns.
     public let syncsWrites: Bool
 
+    /// The files; held across their I/O.
     private let state: Mutex<State>
+    /// What ``statistics`` reads: a copy of the counters in `state`, set after each change, never held across I/O.
+    private let counters: Mutex<Statistics>
 
     /// Opens the spool in `directory` (created if needed) and recovers what a previous process left there.
-    public init(
+    public convenience init(
         directory: FilePath,
         maximumBytes: Int64 = 256 << 20,
         segmentBytes: Int64 = 16 << 20,
         syncsWrites: Bool = true
+    ) throws(SpoolError) {
+        try self.init(directory: directory, maximumBytes: maximumBytes, segmentBytes: segmentBytes, syncsWrites: syncsWrites) {}
+    }
+
+    /// Opens the spool as the public initializer does; `beforeSync` runs (under the files' lock) just before each
+    /// `fdatasync` of appended records, so that a test can hold a sync in progress.
+    init(
+        directory: FilePath,
+        maximumBytes: Int64,
+        segmentBytes: Int64,
+        syncsWrites: Bool,
+        beforeSync: @escaping @Sendable () -> Void
     ) throws(SpoolError) {
         precondition(maximumBytes > 0 && segmentBytes > 0, "a spool needs room")
         self.directory = directory
         self.maximumBytes = maximumBytes
         self.segmentBytes = min(segmentBytes, maximumBytes)
         self.syncsWrites = syncsWrites
-        self.state = Mutex(try State.recover(directory: directory, syncsDirectory: syncsWrites))
+        let state = try State.recover(directory: directory, syncsDirectory: syncsWrites, beforeSync: beforeSync)
+        self.counters = Mutex(state.statistics)
+        self.state = Mutex(state)
     }
 
     deinit {
@@ -87,10 +106,15 @@ public final class EventSpool: Sendable {
     }
 
     /// True when no record is waiting.
-    public var isEmpty: Bool { state.withLock { $0.recordCount == 0 } }
+    public var isEmpty: Bool { statistics.records == 0 }
 
-    public var statistics: Statistics {
-        state.withLock { Statistics(records: $0.recordCount, bytes: $0.byteCount, damagedRecords: $0.damagedRecords) }
+    /// What the spool holds now; never waits for a write or a sync in progress (it may lag one that is).
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Copies the counters of `state` for ``statistics``; called under the files' lock after they change.
+    private func publishCounters(of state: borrowing State) {
+        let statistics = state.statistics
+        counters.withLock { $0 = statistics }
     }
 
     /// Appends records at the tail, in order, and syncs them to disk.
@@ -100,6 +124,7 @@ public final class EventSpool: Sendable {
     @discardableResult
     public func append(_ records: some Collection<Record>) throws(SpoolError) -> Int {
         try state.withLock { state throws(SpoolError) in
+            defer { publishCounters(of: state) }
             var pending: [UInt8] = []
             var pendingRecords = 0
             var accepted = 0
@@ -156,6 +181,7 @@ public final class EventSpool: Sendable {
     /// Forgets every record up to `position` (delivered), moving the cursor and deleting finished segments.
     public func remove(through position: Position) throws(SpoolError) {
         try state.withLock { state throws(SpoolError) in
+            defer { publishCounters(of: state) }
             guard position > state.cursor else { return }
             let removed = try state.countRecords(from: state.cursor, to: position, directory: directory)
             state.cursor = position
