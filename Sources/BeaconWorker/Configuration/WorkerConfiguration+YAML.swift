@@ -6,7 +6,8 @@ extension WorkerConfiguration {
     /// Reads `worker.yaml` over the defaults. `directory` is the file's folder: mail templates are found from it.
     ///
     /// `queues` and `sinks` replace the defaults as a whole when present; the other sections override key by key.
-    init(yaml document: YAMLReader, directory: String) throws(ConfigurationError) {
+    /// A sink's `type:` names one of `kinds`.
+    init(yaml document: YAMLReader, directory: String, kinds: SinkKinds) throws(ConfigurationError) {
         var broker = Broker()
         var logDirectory = "var/log"
         var stateDirectory: String?
@@ -27,7 +28,7 @@ extension WorkerConfiguration {
         let queues = try queueNodes.map(Self.queues) ?? Self.defaultQueues
         let sinks: [Sink]
         if let sinkNodes {
-            sinks = try Self.sinks(sinkNodes, directory: directory)
+            sinks = try Self.sinks(sinkNodes, directory: directory, kinds: kinds)
         } else {
             sinks = try Self.defaultSinks(directory: directory, location: document.file)
         }
@@ -46,7 +47,9 @@ extension WorkerConfiguration {
         ),
         Queue(
             name: "worker.mail",
-            bindings: [TopicPattern("*.*.error")!, TopicPattern("*.*.critical")!],
+            // Error events and error log lines; not `*.request.error`, the summary of a request whose error event is
+            // mailed already (one mail per failure).
+            bindings: [TopicPattern("*.error.*")!, TopicPattern("*.log.error")!, TopicPattern("*.log.critical")!],
             retryDelays: [.seconds(5), .seconds(30), .seconds(120), .seconds(600)],
             sinks: ["mail"]
         ),
@@ -59,7 +62,7 @@ extension WorkerConfiguration {
             Sink(name: "errors.log", filter: EventFilter(level: .warning), kind: .file(FileSinkConfiguration(path: "errors.log"))),
             Sink(
                 name: "mail",
-                filter: EventFilter(level: .error),
+                filter: MailSinkKind().defaultFilter,
                 kind: .mail(
                     MailSinkConfiguration(
                         body: try templates.read(templates.body, key: "sinks.mail.template", location: location),
@@ -144,58 +147,50 @@ extension WorkerConfiguration {
         return queues
     }
 
-    private static func sinks(_ node: YAMLReader, directory: String) throws(ConfigurationError) -> [Sink] {
+    private static func sinks(_ node: YAMLReader, directory: String, kinds: SinkKinds) throws(ConfigurationError) -> [Sink] {
         var sinks: [Sink] = []
+        let known = kinds.names.joined(separator: ", ")
         for (name, value) in try node.members() {
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
                 throw value.error("a sink name is made of letters, digits, '.', '_' and '-'")
             }
-            guard let type = try value.member("type") else { throw value.error(.missingKey, "a sink needs a type: file, syslog or mail") }
-            let kind = try type.choice(["file": SinkType.file, "syslog": .syslog, "mail": .mail])
-            var filter = EventFilter(level: kind == .mail ? .error : .trace)
-            let common: Set = ["type", "level", "match"]
-            let specific: Set<String> =
-                switch kind {
-                case .file: ["path", "format", "date_format", "time_zone", "rotate", "fsync"]
-                case .syslog: ["transport", "facility", "format", "app_name"]
-                case .mail: ["smtp", "from", "to", "subject", "template", "digest_template", "storm"]
-                }
-            var options: [(name: String, value: YAMLReader)] = []
-            for (key, member) in try value.members(allowed: common.union(specific)) where !member.isNull {
-                switch key {
-                case "type": continue
-                case "level":
-                    let text = try member.string()
-                    guard let level = Event.Level(name: text) else {
-                        throw member.error("\"\(text)\" is not a level (trace, debug, info, notice, warning, error, critical)")
-                    }
-                    filter.level = level
-                case "match":
-                    filter.patterns = try member.list().map { item throws(ConfigurationError) in
-                        let text = try item.string()
-                        guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
-                        return pattern
-                    }
-                default: options.append((key, member))
-                }
+            guard let type = try value.member("type") else { throw value.error(.missingKey, "a sink needs a type: \(known)") }
+            let typeName = try type.string()
+            guard let kind = kinds.kind(named: typeName) else {
+                throw type.error("\"\(LogText.escaped(typeName))\" is not a sink kind the worker knows (known: \(known))")
             }
-            let sinkKind: Sink.Kind =
-                switch kind {
-                case .file: .file(try fileSink(options, node: value))
-                case .syslog: .syslog(try syslogSink(options))
-                case .mail: .mail(try mailSink(options, node: value, directory: directory))
-                }
-            sinks.append(Sink(name: name, filter: filter, kind: sinkKind))
+            sinks.append(try sink(name, of: kind, node: value, directory: directory))
         }
         return sinks
     }
 
-    private enum SinkType {
-        case file, syslog, mail
+    /// One sink of `kind`: the filter from `level` and `match` over the kind's default, the rest read by the kind.
+    private static func sink(_ name: String, of kind: some SinkKind, node: YAMLReader, directory: String) throws(ConfigurationError) -> Sink {
+        var filter = kind.defaultFilter
+        var options: [(name: String, value: YAMLReader)] = []
+        for (key, member) in try node.members(allowed: kind.settingKeys.union(["type", "level", "match"])) where !member.isNull {
+            switch key {
+            case "type": continue
+            case "level":
+                let text = try member.string()
+                guard let level = Event.Level(name: text) else {
+                    throw member.error("\"\(text)\" is not a level (trace, debug, info, notice, warning, error, critical)")
+                }
+                filter.level = level
+            case "match":
+                filter.patterns = try member.list().map { item throws(ConfigurationError) in
+                    let text = try item.string()
+                    guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
+                    return pattern
+                }
+            default: options.append((key, member))
+            }
+        }
+        let settings = SinkSettings(sinkName: name, node: node, options: options, configurationDirectory: directory)
+        return Sink(name: name, filter: filter, kind: .init(kind, settings: try kind.settings(from: settings)))
     }
 
-    private static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration
-    {
+    static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(ConfigurationError) -> FileSinkConfiguration {
         guard let path = options.first(where: { $0.name == "path" })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?
@@ -256,7 +251,7 @@ extension WorkerConfiguration {
         return .size(maxBytes: try maxBytes.byteCount(), backupCount: backupCount)
     }
 
-    private static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(ConfigurationError) -> SyslogSinkConfiguration {
+    static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(ConfigurationError) -> SyslogSinkConfiguration {
         var syslog = SyslogSinkConfiguration()
         for (name, value) in options {
             switch name {
@@ -291,7 +286,7 @@ extension WorkerConfiguration {
         throw node.error("\"\(text)\" is not local, udp://HOST:PORT or unix:///PATH")
     }
 
-    private static func mailSink(
+    static func mailSink(
         _ options: [(name: String, value: YAMLReader)],
         node: YAMLReader,
         directory: String
