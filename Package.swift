@@ -162,16 +162,22 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The bundled worker: the library's WorkerService with the stock sinks, plus the commands (tail, dead,
+        // topology) and what only a terminal needs.
         .executableTarget(
             name: "worker",
             dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
                 "BeaconWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "worker",
             exclude: ["worker.yaml", "templates"],
@@ -294,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BeaconWorkerTests",
-            dependencies: ["BeaconWorker", "IntegrationSupport", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["BeaconWorker", "IntegrationSupport", "worker", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

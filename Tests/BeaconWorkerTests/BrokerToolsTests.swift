@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 
 @testable import BeaconWorker
+@testable import worker
 
 /// `worker topology`, `worker dead list|replay` and `worker tail` against the real broker.
 @Suite(.serialized) struct BrokerToolsTests {
