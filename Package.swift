@@ -232,6 +232,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Examples: a worker of one's own, with a JSON-lines sink beside the stock sinks.
+        .executableTarget(
+            name: "custom-worker-example",
+            dependencies: [
+                "BeaconEvents",
+                "BeaconWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/CustomWorker",
+            exclude: ["worker.yaml"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests. Integration tests reach the broker and SMTP server that `make test` starts.
         .target(
             name: "IntegrationSupport",
@@ -306,6 +322,7 @@ let package = Package(
         .testTarget(
             name: "ExamplesTests",
             dependencies: [
+                "custom-worker-example",
                 "BeaconAMQP",
                 "BeaconTesting",
                 "IntegrationSupport",
