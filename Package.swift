@@ -164,16 +164,22 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The bundled worker: the library's WorkerService with the stock sinks, plus the commands (tail, dead,
+        // topology) and what only a terminal needs.
         .executableTarget(
             name: "worker",
             dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
                 "BeaconWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "worker",
             exclude: ["worker.yaml", "templates"],
@@ -225,6 +231,22 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Examples/NightlyReport/Program",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Examples: a worker of one's own, with a JSON-lines sink beside the stock sinks.
+        .executableTarget(
+            name: "custom-worker-example",
+            dependencies: [
+                "BeaconEvents",
+                "BeaconWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/CustomWorker",
+            exclude: ["worker.yaml"],
             swiftSettings: swiftSettings
         ),
 
@@ -319,12 +341,13 @@ let package = Package(
         ),
         .testTarget(
             name: "BeaconWorkerTests",
-            dependencies: ["BeaconWorker", "IntegrationSupport", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["BeaconWorker", "IntegrationSupport", "worker", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ExamplesTests",
             dependencies: [
+                "custom-worker-example",
                 "BeaconAMQP",
                 "BeaconTesting",
                 "IntegrationSupport",

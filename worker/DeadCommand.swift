@@ -1,4 +1,6 @@
 import ArgumentParser
+import BeaconAMQP
+import BeaconEvents
 import BeaconWorker
 import Foundation
 
@@ -51,5 +53,19 @@ struct DeadCommand: AsyncParsableCommand {
             print("replayed \(result.replayed), left \(result.skipped) poison or unaddressed, \(result.failed) not confirmed")
             if result.failed > 0 { throw ExitCode.failure }
         }
+    }
+}
+
+extension DeadLetters.Letter {
+    /// Several lines describing the letter, escaped so that nothing in it can forge a line.
+    func describe(number: Int) -> String {
+        let line = line.map { " line \($0)" } ?? ""
+        let body = LogText.escaped(String(decoding: delivery.body.prefix(300), as: UTF8.self))
+        return """
+            #\(number)  \(failedAt ?? "-")  from \(queue ?? "?")  \(reason)\(attempts > 0 ? " after \(attempts) tries" : "")\(isPoison ? " (poison)" : "")
+                error:       \(LogText.escaped(error))
+                routing key: \(LogText.escaped(routingKey))\(line)   message id: \(LogText.escaped(delivery.properties.messageID ?? "-"))   \(delivery.body.count) bytes
+                body:        \(body)\(delivery.body.count > 300 ? "…" : "")
+            """
     }
 }

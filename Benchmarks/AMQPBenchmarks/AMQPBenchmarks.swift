@@ -9,6 +9,7 @@
 import BeaconAMQP
 import Benchmark
 import Foundation
+import Logging
 import Synchronization
 
 let benchmarks: @Sendable () -> Void = {
@@ -72,7 +73,8 @@ final class Fixture: Sendable {
     let url: String
     let queueType: AMQPQueue.QueueType
     let queue = "bench.amqp.\(UUID().uuidString.prefix(8).lowercased())"
-    private let state = Mutex<(connection: AMQPConnection?, channel: AMQPChannel?)>((nil, nil))
+    /// The connection, the task running it (between a benchmark's setup and its teardown) and the channel.
+    private let state = Mutex<(connection: AMQPConnection?, running: Task<Void, any Error>?, channel: AMQPChannel?)>((nil, nil, nil))
     /// Event-sized JSON bodies (300 bytes) with the properties the Beacon event schema sets.
     let batches: [[AMQPMessage]]
 
@@ -117,19 +119,31 @@ final class Fixture: Sendable {
         var configuration = try AMQPConfiguration(url: url)
         configuration.confirmWindow = 1024
         configuration.connectionName = "AMQPBenchmarks"
-        let connection = try await AMQPConnection.connect(configuration: configuration)
-        let channel = try await connection.openChannel()
-        try await channel.declare(AMQPQueue(queue, type: queueType))
-        try await channel.purgeQueue(queue)
-        state.withLock { $0 = (connection, channel) }
+        var logger = Logger(label: "bench.amqp")
+        logger.logLevel = .warning
+        // The connection is a service; it runs from the benchmark's setup to its teardown, which closes it.
+        let connection = try AMQPConnection(configuration: configuration, startup: .failFast, logger: logger)
+        let running = Task { try await connection.run() }
+        do {
+            try await connection.waitUntilConnected()
+            let channel = try await connection.openChannel()
+            try await channel.declare(AMQPQueue(queue, type: queueType))
+            try await channel.purgeQueue(queue)
+            state.withLock { $0 = (connection, running, channel) }
+        } catch {
+            await connection.close()
+            _ = try? await running.value
+            throw error
+        }
         return self
     }
 
     func close() async {
-        let (connection, channel) = state.withLock { $0 }
-        guard let connection, let channel else { return }
+        let (connection, running, channel) = state.withLock { $0 }
+        guard let connection, let running, let channel else { return }
         _ = try? await channel.deleteQueue(queue)
         await connection.close()
+        _ = try? await running.value
     }
 
     private var channel: AMQPChannel { state.withLock { $0.channel! } }

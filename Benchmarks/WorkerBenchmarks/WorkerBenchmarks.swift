@@ -60,33 +60,42 @@ struct Fixture {
 
     /// Declares the topology and fills the queue (not timed).
     func fill() async throws {
-        let connection = try await AMQPConnection.connect(
+        var logger = Logger(label: "bench.fill")
+        logger.logLevel = .warning
+        try await AMQPConnection.withConnection(
             configuration: configuration.amqpConfiguration(role: "bench"),
-            topology: configuration.topology
-        )
-        let channel = try await connection.openChannel()
-        let queue = configuration.queues[0].name
-        for start in stride(from: 0, to: Self.events, by: 1000) {
-            let messages = (start..<start + 1000).map { _ in
-                let event = Event(
-                    service: "web",
-                    kind: .request,
-                    level: .info,
-                    logger: "web.request",
-                    message: "GET /hello 200 0.099ms" + String(repeating: " ", count: 40),
-                    request: .init(id: "abcd86e509424d0b91aed35653396b73", method: "GET", path: "/hello", status: 200, durationMilliseconds: 0.099)
-                )
-                return AMQPMessage(
-                    exchange: "",
-                    routingKey: queue,
-                    body: event.jsonBytes(),
-                    properties: .init(contentType: "application/json", deliveryMode: .persistent)
-                )
+            topology: configuration.topology,
+            logger: logger
+        ) { connection in
+            let channel = try await connection.openChannel()
+            let queue = configuration.queues[0].name
+            for start in stride(from: 0, to: Self.events, by: 1000) {
+                let messages = (start..<start + 1000).map { _ in
+                    let event = Event(
+                        service: "web",
+                        kind: .request,
+                        level: .info,
+                        logger: "web.request",
+                        message: "GET /hello 200 0.099ms" + String(repeating: " ", count: 40),
+                        request: .init(
+                            id: "abcd86e509424d0b91aed35653396b73",
+                            method: "GET",
+                            path: "/hello",
+                            status: 200,
+                            durationMilliseconds: 0.099
+                        )
+                    )
+                    return AMQPMessage(
+                        exchange: "",
+                        routingKey: queue,
+                        body: event.jsonBytes(),
+                        properties: .init(contentType: "application/json", deliveryMode: .persistent)
+                    )
+                }
+                let outcomes = await channel.publish(messages)
+                precondition(outcomes.allSatisfy(\.isConfirmed), "the fill was not confirmed")
             }
-            let outcomes = await channel.publish(messages)
-            precondition(outcomes.allSatisfy(\.isConfirmed), "the fill was not confirmed")
         }
-        await connection.close()
     }
 
     /// Runs a worker on the full queue; events per second from its first delivery to the last event written.

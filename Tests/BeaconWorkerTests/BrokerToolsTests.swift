@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 
 @testable import BeaconWorker
+@testable import worker
 
 /// `worker topology`, `worker dead list|replay` and `worker tail` against the real broker.
 @Suite(.serialized) struct BrokerToolsTests {
@@ -27,7 +28,8 @@ import Testing
         #expect(retry.queue.arguments["x-dead-letter-exchange"]?.stringValue == "")
         #expect(retry.queue.arguments["x-dead-letter-routing-key"]?.stringValue == world.mailQueue)
         #expect(retry.routes == "after 2s back to \(world.mailQueue)")
-        #expect(rows.first { $0.queue.name == world.mailQueue }?.routes == "\(world.prefix).events: *.*.error, \(world.prefix).events: *.*.critical")
+        let events = "\(world.prefix).events"
+        #expect(rows.first { $0.queue.name == world.mailQueue }?.routes == "\(events): *.error.*, \(events): *.log.error, \(events): *.log.critical")
         let table = report.table(rows)
         #expect(table.hasPrefix("exchange \(world.prefix).events (topic, durable)"))
         #expect(table.contains("after 1s back to \(world.filesQueue)"))

@@ -10,7 +10,8 @@ import Testing
     func load(
         _ yaml: String,
         environment: [String: String] = [:],
-        overrides: WorkerConfiguration.Overrides = .init()
+        overrides: WorkerConfiguration.Overrides = .init(),
+        kinds: SinkKinds = .standard
     ) throws(WorkerConfigurationError)
         -> WorkerConfiguration
     {
@@ -26,12 +27,17 @@ import Testing
         try! yaml.write(toFile: path, atomically: true, encoding: .utf8)
         var overrides = overrides
         overrides.configPath = path
-        return try WorkerConfiguration.load(overrides: overrides, environment: environment)
+        return try WorkerConfiguration.load(overrides: overrides, environment: environment, kinds: kinds)
     }
 
-    func error(_ yaml: String, environment: [String: String] = [:], overrides: WorkerConfiguration.Overrides = .init()) -> WorkerConfigurationError? {
+    func error(
+        _ yaml: String,
+        environment: [String: String] = [:],
+        overrides: WorkerConfiguration.Overrides = .init(),
+        kinds: SinkKinds = .standard
+    ) -> WorkerConfigurationError? {
         do {
-            _ = try load(yaml, environment: environment, overrides: overrides)
+            _ = try load(yaml, environment: environment, overrides: overrides, kinds: kinds)
             return nil
         } catch {
             return error
@@ -51,11 +57,13 @@ import Testing
         #expect(shipped.queues.map(\.bindings) == defaults.queues.map(\.bindings))
         #expect(shipped.queues.map(\.retryDelays) == defaults.queues.map(\.retryDelays))
         #expect(shipped.queues.map(\.sinks) == [["app.log", "errors.log"], ["mail"]])
-        #expect(shipped.queues[1].bindings.map(\.text) == ["*.*.error", "*.*.critical"])
+        #expect(shipped.queues[1].bindings.map(\.text) == ["*.error.*", "*.log.error", "*.log.critical"])
         #expect(shipped.sinks.map(\.name) == defaults.sinks.map(\.name))
         #expect(shipped.sinks.map(\.filter) == defaults.sinks.map(\.filter))
         #expect(shipped.sinks.map(\.filter.level) == [.trace, .warning, .error])
-        guard case .file(let app) = shipped.sinks[0].kind, case .file(let defaultApp) = defaults.sinks[0].kind else {
+        guard let app = shipped.sinks[0].kind.settings as? FileSinkConfiguration,
+            let defaultApp = defaults.sinks[0].kind.settings as? FileSinkConfiguration
+        else {
             Issue.record("app.log is not a file sink")
             return
         }
@@ -63,7 +71,9 @@ import Testing
         #expect(app.rotation == defaultApp.rotation)
         #expect(app.rotation == .size(maxBytes: 10 << 20, backupCount: 5))
         #expect(app.fsync == defaultApp.fsync)
-        guard case .mail(let mail) = shipped.sinks[2].kind, case .mail(let defaultMail) = defaults.sinks[2].kind else {
+        guard let mail = shipped.sinks[2].kind.settings as? MailSinkConfiguration,
+            let defaultMail = defaults.sinks[2].kind.settings as? MailSinkConfiguration
+        else {
             Issue.record("mail is not a mail sink")
             return
         }
@@ -185,7 +195,7 @@ import Testing
         #expect(fromEnvironment.broker.url == "amqp://environment:secret@127.0.0.1/")
         #expect(fromEnvironment.broker.exchange == "environment-exchange")
         #expect(fromEnvironment.logDirectory == "environment-logs")
-        guard case .mail(let mail) = fromEnvironment.sink(named: "mail")?.kind else {
+        guard let mail = fromEnvironment.sink(named: "mail")?.kind.settings as? MailSinkConfiguration else {
             Issue.record("no mail sink")
             return
         }
@@ -251,7 +261,8 @@ import Testing
               syslog: {type: syslog, level: warning, transport: "udp://127.0.0.1:5514", facility: local3}
             """
         )
-        guard case .file(let daily) = configuration.sink(named: "daily")?.kind, case .syslog(let syslog) = configuration.sink(named: "syslog")?.kind
+        guard let daily = configuration.sink(named: "daily")?.kind.settings as? FileSinkConfiguration,
+            let syslog = configuration.sink(named: "syslog")?.kind.settings as? SyslogSinkConfiguration
         else {
             Issue.record("sinks not read")
             return

@@ -21,7 +21,6 @@ import Testing
         let journal = try SinkJournal(directory: directory + "/.worker", name: path, dedupe: .init(), clock: clock.function)
         return try FileSink(
             name: path,
-            filter: EventFilter(),
             configuration: FileSinkConfiguration(path: path, format: format, timeZone: .utc, rotation: rotation, fsync: fsync),
             logDirectory: directory,
             journal: journal,

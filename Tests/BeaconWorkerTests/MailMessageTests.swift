@@ -124,6 +124,20 @@ import Testing
         )
         #expect(templates.subject(for: event) == "[web] ERROR: Exception on /boom [GET]\nTraceback line")
     }
+
+    @Test func aPlaceTheEventDoesNotKnowIsLeftOutNotPrintedAsDashes() throws {
+        var templates = try MailTemplates(configuration: try Fixtures.mailSink(smtpURL: "smtp://127.0.0.1:1"), timeZone: .utc)
+        var event = Fixtures.event("a failure from a script", level: .error)
+        event.source = nil
+        let body = templates.body(for: event)
+        #expect(body.hasPrefix("Message type:       ERROR\nTime:"), "\(body)")
+        #expect(!body.contains("Location:") && !body.contains("Module:") && !body.contains("Function:"), "\(body)")
+        #expect(!body.contains("-:-"))
+
+        event.source = Event.Source(file: "Sources/Jobs/Report.swift", line: 7)
+        let located = templates.body(for: event)
+        #expect(located.contains("Location:           Sources/Jobs/Report.swift:7\nModule:             Report\nTime:"), "\(located)")
+    }
 }
 
 @Suite struct StormControlTests {

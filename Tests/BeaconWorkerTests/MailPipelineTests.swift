@@ -71,6 +71,31 @@ import Testing
         }
     }
 
+    /// `/boom` gives an error event and a request summary with status 500, both at level error: one mail, the error's.
+    @Test func aFailedRequestMailsOnceTheErrorNotTheSummary() async throws {
+        let maildir = try prepared(try TestServices.maildir())
+        let world = try TestWorld(smtpURL: try TestServices.smtpURL())
+        try await TestBroker.with { broker in
+            let worker = try await world.startWorker(broker: broker)
+            let requestID = "req-\(world.prefix)"
+            let summary = Fixtures.event("GET /boom 500 1.2ms", level: .error, kind: .request, requestID: requestID)
+            let error = Fixtures.event(
+                "Exception on /boom [GET]",
+                level: .error,
+                kind: .error,
+                requestID: requestID,
+                error: Event.ErrorDetails(type: "BoomError", message: "boom", fingerprint: "fp-\(world.prefix)")
+            )
+            // The summary first: had it been mailed, its mail would come before the error's.
+            try await broker.publish([summary, error], to: world)
+            #expect(await eventually(timeout: .seconds(20)) { (try? maildir.messages(containing: error.id).count) == 1 })
+            try await worker.stop()
+            #expect(try maildir.messages(containing: requestID).count == 1, "one mail for the failed request")
+            #expect(try maildir.messages(containing: summary.id).isEmpty)
+            #expect(try TestServices.messageCount(queue: world.mailQueue) == 0)
+        }
+    }
+
     @Test func identicalErrorsGiveOneMailThenOneDigestWithTheCount() async throws {
         let maildir = try prepared(try TestServices.maildir())
         let world = try TestWorld(smtpURL: try TestServices.smtpURL(), storm: StormControlConfiguration(window: .seconds(2), maxMailsPerMinute: 100))

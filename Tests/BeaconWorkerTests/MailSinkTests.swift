@@ -23,12 +23,13 @@ import Testing
         func sink() throws -> MailSink {
             try MailSink(
                 name: "mail",
-                filter: EventFilter(level: .error),
                 configuration: configuration,
-                journalDirectory: directory,
-                dedupe: .init(),
-                clock: clock.function,
-                logger: Logger(label: "test.mail")
+                context: SinkContext(
+                    name: "mail",
+                    configuration: WorkerConfiguration(stateDirectory: directory, queues: [], sinks: []),
+                    clock: clock.function,
+                    logger: Logger(label: "test.mail")
+                )
             )
         }
         func event(_ number: Int) -> Event {

@@ -71,7 +71,6 @@ final class DatagramReceiver {
     func sink(_ transport: SyslogSinkConfiguration.Transport) throws -> SyslogSink {
         try SyslogSink(
             name: "syslog",
-            filter: EventFilter(),
             configuration: SyslogSinkConfiguration(transport: transport, facility: .local3),
             journal: try SinkJournal(directory: directory, name: "syslog", dedupe: .init(), clock: clock.function)
         )
@@ -124,7 +123,6 @@ final class DatagramReceiver {
     @Test func sendsToTheLocalSyslog() throws {
         let sink = try SyslogSink(
             name: "local",
-            filter: EventFilter(),
             configuration: SyslogSinkConfiguration(transport: .local, appName: "beacon-test"),
             journal: try SinkJournal(directory: directory, name: "local", dedupe: .init(), clock: clock.function)
         )

@@ -44,7 +44,7 @@ import Testing
                 "/usr/bin/env",
                 [
                     "AMQP_URL=\(try TestServices.amqpURL())", "BEACON_EXCHANGE=\(exchange)", "BEACON_SPOOL_DIR=\(spool.path)",
-                    try Self.executable().path,
+                    try exampleExecutable("nightly-report-example").path,
                 ]
             )
             #expect(!output.contains("error"), "\(output)")
@@ -61,19 +61,4 @@ import Testing
             #expect(events.allSatisfy { $0.service == "report" })
         }
     }
-
-    /// The built example next to the test bundle.
-    static func executable() throws -> URL {
-        let directory = Bundle.main.bundleURL.deletingLastPathComponent()
-        for candidate in [directory, Bundle.main.bundleURL].map({ $0.appendingPathComponent("nightly-report-example") }) {
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw MissingExample(directory: directory.path)
-    }
-}
-
-/// The example program is not where `swift build` puts it.
-struct MissingExample: Error, CustomStringConvertible {
-    let directory: String
-    var description: String { "nightly-report-example is not built next to the tests in \(directory): run `swift build` first" }
 }

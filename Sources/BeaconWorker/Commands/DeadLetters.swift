@@ -20,19 +20,12 @@ public struct DeadLetters: Sendable {
         public var attempts: Int { headers[DeadLetterHeaders.attempts]?.intValue ?? 0 }
         public var isPoison: Bool { DeadLetterHeaders.isPoison(headers) }
 
-        /// Several lines describing the letter, escaped so that nothing in it can forge a line.
-        public func describe(number: Int) -> String {
-            let failedAt = headers[DeadLetterHeaders.failedAt]?.stringValue ?? "-"
-            let routingKey = DeadLetterHeaders.originalRoutingKey(of: delivery)
-            let line = headers[DeadLetterHeaders.line]?.intValue.map { " line \($0)" } ?? ""
-            let body = LogText.escaped(String(decoding: delivery.body.prefix(300), as: UTF8.self))
-            return """
-                #\(number)  \(failedAt)  from \(queue ?? "?")  \(reason)\(attempts > 0 ? " after \(attempts) tries" : "")\(isPoison ? " (poison)" : "")
-                    error:       \(LogText.escaped(error))
-                    routing key: \(LogText.escaped(routingKey))\(line)   message id: \(LogText.escaped(delivery.properties.messageID ?? "-"))   \(delivery.body.count) bytes
-                    body:        \(body)\(delivery.body.count > 300 ? "…" : "")
-                """
-        }
+        /// When it was dead-lettered (RFC 3339), when the worker recorded it.
+        public var failedAt: String? { headers[DeadLetterHeaders.failedAt]?.stringValue }
+        /// The routing key the event was published with.
+        public var routingKey: String { DeadLetterHeaders.originalRoutingKey(of: delivery) }
+        /// For a poison line of an NDJSON batch, the line's number.
+        public var line: Int? { headers[DeadLetterHeaders.line]?.intValue }
     }
 
     /// What a replay did.

@@ -29,10 +29,12 @@ extension WorkerConfiguration {
     ///
     /// The file is `overrides.configPath`, else `BEACON_WORKER_CONFIG`, else `worker/worker.yaml`; a file named
     /// explicitly must exist, the default one may be absent (the defaults are used, and mail templates are looked
-    /// for in `worker/templates`). Throws the first problem found, naming its key.
+    /// for in `worker/templates`). A sink's `type:` names one of `kinds`. Throws the first problem found, naming its
+    /// key.
     public static func load(
         overrides: Overrides = Overrides(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        kinds: SinkKinds = .standard
     ) throws(WorkerConfigurationError) -> WorkerConfiguration {
         let explicitPath = overrides.configPath ?? environment["BEACON_WORKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicitPath ?? defaultConfigPath
@@ -47,7 +49,7 @@ extension WorkerConfiguration {
         }
         let document = try YAMLReader.parse(text, file: path)
         let directory = (path as NSString).deletingLastPathComponent
-        var configuration = try WorkerConfiguration(yaml: document, directory: directory.isEmpty ? "." : directory)
+        var configuration = try WorkerConfiguration(yaml: document, directory: directory.isEmpty ? "." : directory, kinds: kinds)
         try configuration.apply(environment: environment)
         try configuration.apply(overrides)
         return configuration
@@ -76,7 +78,7 @@ extension WorkerConfiguration {
             return addresses
         }
         for index in sinks.indices {
-            guard case .mail(var mail) = sinks[index].kind else { continue }
+            guard var mail = sinks[index].kind.settings as? MailSinkConfiguration else { continue }
             if let smtpURL { mail.smtp.url = smtpURL }
             if let from { mail.from = from }
             if let to { mail.to = to }

@@ -6,7 +6,8 @@ extension WorkerConfiguration {
     /// Reads `worker.yaml` over the defaults. `directory` is the file's folder: mail templates are found from it.
     ///
     /// `queues` and `sinks` replace the defaults as a whole when present; the other sections override key by key.
-    init(yaml document: YAMLReader, directory: String) throws(WorkerConfigurationError) {
+    /// A sink's `type:` names one of `kinds`.
+    init(yaml document: YAMLReader, directory: String, kinds: SinkKinds) throws(WorkerConfigurationError) {
         var broker = Broker()
         var logDirectory = "var/log"
         var stateDirectory: String?
@@ -26,7 +27,7 @@ extension WorkerConfiguration {
         let queues = try queueNodes.map(Self.queues) ?? Self.defaultQueues
         let sinks: [Sink]
         if let sinkNodes {
-            sinks = try Self.sinks(sinkNodes, directory: directory)
+            sinks = try Self.sinks(sinkNodes, directory: directory, kinds: kinds)
         } else {
             sinks = try Self.defaultSinks(directory: directory, location: document.file)
         }
@@ -45,7 +46,9 @@ extension WorkerConfiguration {
         ),
         Queue(
             name: "worker.mail",
-            bindings: [TopicPattern("*.*.error")!, TopicPattern("*.*.critical")!],
+            // Error events and error log lines; not `*.request.error`, the summary of a request whose error event is
+            // mailed already (one mail per failure).
+            bindings: [TopicPattern("*.error.*")!, TopicPattern("*.log.error")!, TopicPattern("*.log.critical")!],
             retryDelays: [.seconds(5), .seconds(30), .seconds(120), .seconds(600)],
             sinks: ["mail"]
         ),
@@ -58,7 +61,7 @@ extension WorkerConfiguration {
             Sink(name: "errors.log", filter: EventFilter(level: .warning), kind: .file(FileSinkConfiguration(path: "errors.log"))),
             Sink(
                 name: "mail",
-                filter: EventFilter(level: .error),
+                filter: MailSinkKind().defaultFilter,
                 kind: .mail(
                     MailSinkConfiguration(
                         body: try templates.read(templates.body, key: "sinks.mail.template", location: location),
@@ -141,72 +144,59 @@ extension WorkerConfiguration {
         return queues
     }
 
-    private static func sinks(_ node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> [Sink] {
+    private static func sinks(_ node: YAMLReader, directory: String, kinds: SinkKinds) throws(WorkerConfigurationError) -> [Sink] {
         var sinks: [Sink] = []
+        let known = kinds.names.joined(separator: ", ")
         for (name, value) in try node.members() {
             guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
                 throw value.error("a sink name is made of letters, digits, '.', '_' and '-'")
             }
-            guard let type = try value.member("type") else { throw value.error(.missingKey, "a sink needs a type: file, syslog or mail") }
-            let kind = try type.choice(["file": SinkType.file, "syslog": .syslog, "mail": .mail])
-            var filter = EventFilter(level: kind == .mail ? .error : .trace)
-            let sinkKind: Sink.Kind =
-                switch kind {
-                case .file: .file(try fileSink(try sinkMembers(value, FileSinkKey.self, filter: &filter), node: value))
-                case .syslog: .syslog(try syslogSink(try sinkMembers(value, SyslogSinkKey.self, filter: &filter)))
-                case .mail: .mail(try mailSink(try sinkMembers(value, MailSinkKey.self, filter: &filter), node: value, directory: directory))
-                }
-            sinks.append(Sink(name: name, filter: filter, kind: sinkKind))
+            guard let type = try value.member("type") else { throw value.error(.missingKey, "a sink needs a type: \(known)") }
+            let typeName = try type.string()
+            guard let kind = kinds.kind(named: typeName) else {
+                throw type.error("\"\(LogText.escaped(typeName))\" is not a sink kind the worker knows (known: \(known))")
+            }
+            sinks.append(try sink(name, of: kind, node: value, directory: directory))
         }
         return sinks
     }
 
-    private enum SinkType {
-        case file, syslog, mail
-    }
-
-    /// A key of a sink: one that every sink has, or one of its kind's.
-    private enum SinkMember<Specific> {
-        case common(SinkKey)
-        case specific(Specific)
-    }
-
-    /// A sink's members: reads the keys every sink has into `filter`, and returns those of its kind (`Key`).
-    private static func sinkMembers<Key: CaseIterable & RawRepresentable<String>>(
-        _ node: YAMLReader,
-        _: Key.Type,
-        filter: inout EventFilter
-    ) throws(WorkerConfigurationError) -> [(key: Key, value: YAMLReader)] {
-        let allowed = SinkKey.allCases.map(\.rawValue) + Key.allCases.map(\.rawValue)
-        let members = try node.members(allowed: allowed) { name in
-            SinkKey(rawValue: name).map(SinkMember<Key>.common) ?? Key(rawValue: name).map(SinkMember.specific)
-        }
-        var options: [(key: Key, value: YAMLReader)] = []
-        for (key, member) in members where !member.isNull {
+    /// One sink of `kind`: the filter from `level` and `match` over the kind's default, the rest read by the kind.
+    private static func sink(_ name: String, of kind: some SinkKind, node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> Sink {
+        var filter = kind.defaultFilter
+        var options: [(name: String, value: YAMLReader)] = []
+        for (key, member) in try node.members(allowed: kind.settingKeys.union(SinkKey.allCases.map(\.rawValue))) where !member.isNull {
             switch key {
-            case .common(.type): continue
-            case .common(.level):
+            case "type": continue
+            case "level":
                 let text = try member.string()
                 guard let level = Event.Level(name: text) else {
                     throw member.error("\"\(text)\" is not a level (trace, debug, info, notice, warning, error, critical)")
                 }
                 filter.level = level
-            case .common(.match):
+            case "match":
                 filter.patterns = try member.list().map { item throws(WorkerConfigurationError) in
                     let text = try item.string()
                     guard let pattern = TopicPattern(text) else { throw item.error("\"\(text)\" is not a topic pattern such as web.#") }
                     return pattern
                 }
-            case .specific(let key): options.append((key, member))
+            default: options.append((key, member))
             }
         }
-        return options
+        let settings = SinkSettings(sinkName: name, node: node, options: options, configurationDirectory: directory)
+        return Sink(name: name, filter: filter, kind: .init(kind, settings: try kind.settings(from: settings)))
     }
 
-    private static func fileSink(
-        _ options: [(key: FileSinkKey, value: YAMLReader)],
-        node: YAMLReader
-    ) throws(WorkerConfigurationError) -> FileSinkConfiguration {
+    /// A kind's options by key: their names were checked against the kind's keys when the sink was read.
+    private static func keyed<Key: RawRepresentable<String>>(
+        _ options: [(name: String, value: YAMLReader)],
+        _: Key.Type
+    ) -> [(key: Key, value: YAMLReader)] {
+        options.compactMap { option in Key(rawValue: option.name).map { ($0, option.value) } }
+    }
+
+    static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(WorkerConfigurationError) -> FileSinkConfiguration {
+        let options = keyed(options, FileSinkKey.self)
         guard let path = options.first(where: { $0.key == .path })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?
@@ -267,7 +257,8 @@ extension WorkerConfiguration {
         return .size(maxBytes: try maxBytes.byteCount(), backupCount: backupCount)
     }
 
-    private static func syslogSink(_ options: [(key: SyslogSinkKey, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
+    static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
+        let options = keyed(options, SyslogSinkKey.self)
         var syslog = SyslogSinkConfiguration()
         for (key, value) in options {
             switch key {
@@ -302,11 +293,12 @@ extension WorkerConfiguration {
         throw node.error("\"\(text)\" is not local, udp://HOST:PORT or unix:///PATH")
     }
 
-    private static func mailSink(
-        _ options: [(key: MailSinkKey, value: YAMLReader)],
+    static func mailSink(
+        _ options: [(name: String, value: YAMLReader)],
         node: YAMLReader,
         directory: String
     ) throws(WorkerConfigurationError) -> MailSinkConfiguration {
+        let options = keyed(options, MailSinkKey.self)
         let defaults = MailTemplatePaths(directory: directory)
         var smtp = SMTPConfiguration()
         var from = "beacon@localhost"
@@ -442,12 +434,12 @@ private enum QueueKey: String, CaseIterable {
 }
 
 /// What every sink of `sinks` has.
-private enum SinkKey: String, CaseIterable {
+enum SinkKey: String, CaseIterable {
     case type, level, match
 }
 
 /// What a file sink has beside ``SinkKey``.
-private enum FileSinkKey: String, CaseIterable {
+enum FileSinkKey: String, CaseIterable {
     case path, format, rotate, fsync
     case dateFormat = "date_format"
     case timeZone = "time_zone"
@@ -461,13 +453,13 @@ private enum RotationKey: String, CaseIterable {
 }
 
 /// What a syslog sink has beside ``SinkKey``.
-private enum SyslogSinkKey: String, CaseIterable {
+enum SyslogSinkKey: String, CaseIterable {
     case transport, facility, format
     case appName = "app_name"
 }
 
 /// What a mail sink has beside ``SinkKey``.
-private enum MailSinkKey: String, CaseIterable {
+enum MailSinkKey: String, CaseIterable {
     case smtp, from, to, subject, template, storm
     case digestTemplate = "digest_template"
 }

@@ -4,7 +4,7 @@ import BeaconEvents
 ///
 /// Settings come from, in order of precedence, command-line flags, the environment, `worker/worker.yaml` and the
 /// defaults here (docs/Configuration.md). Build one with
-/// ``load(configPath:environment:flags:)``, which validates it and names the key of anything it rejects.
+/// ``load(overrides:environment:kinds:)``, which validates it and names the key of anything it rejects.
 public struct WorkerConfiguration: Sendable {
     /// The broker and the queues' common settings.
     public var broker: Broker
@@ -127,6 +127,7 @@ extension WorkerConfiguration {
         public var name: String
         /// The lowest level and the routing keys it takes.
         public var filter: EventFilter
+        /// Its kind and the kind's settings.
         public var kind: Kind
 
         public init(name: String, filter: EventFilter = EventFilter(), kind: Kind) {
@@ -135,11 +136,32 @@ extension WorkerConfiguration {
             self.kind = kind
         }
 
-        /// What a sink does with its events.
-        public enum Kind: Sendable {
-            case file(FileSinkConfiguration)
-            case syslog(SyslogSinkConfiguration)
-            case mail(MailSinkConfiguration)
+        /// A sink kind with a sink's settings: what the sink does with its events.
+        public struct Kind: Sendable {
+            /// The kind's name, as `type:` gives it in `worker.yaml`.
+            public let name: String
+            /// The settings the kind read (a ``FileSinkConfiguration`` for a `file` sink, …).
+            public let settings: any Sendable
+            private let make: @Sendable (SinkContext) throws(SinkError) -> any EventSink
+
+            /// A sink of `kind` with `settings`.
+            public init<K: SinkKind>(_ kind: K, settings: K.Settings) {
+                self.name = kind.name
+                self.settings = settings
+                make = { context throws(SinkError) in try kind.makeSink(settings: settings, context: context) }
+            }
+
+            /// A rotating log file.
+            public static func file(_ settings: FileSinkConfiguration) -> Kind { Kind(FileSinkKind(), settings: settings) }
+
+            /// Syslog.
+            public static func syslog(_ settings: SyslogSinkConfiguration) -> Kind { Kind(SyslogSinkKind(), settings: settings) }
+
+            /// Error mail.
+            public static func mail(_ settings: MailSinkConfiguration) -> Kind { Kind(MailSinkKind(), settings: settings) }
+
+            /// Builds the sink, on its pipeline's thread.
+            func makeSink(_ context: SinkContext) throws(SinkError) -> any EventSink { try make(context) }
         }
     }
 }

@@ -8,7 +8,10 @@ import Mustache
 /// `process`, plus `request_id`, `service`, `host`, `kind`, `event_id`, `routing_key`, the sections `error`
 /// (`type`, `message`, `fingerprint`) and `request` (`id`, `method`, `path`, `status`, `duration_ms`, `remote`,
 /// `user_agent`) when the event has them, and `metadata` (a list of `key`, `value`) with `has_metadata`.
-/// A value the event does not have is `-`. Every value but `message` is one line (control characters escaped).
+/// A value the event does not have is `-`, but for `location` (`file:line`), `source_module` and `source_function`,
+/// which are absent when the event does not say where it was made (a template shows them in a section, so that an
+/// unknown place prints no line rather than `-:-`). Every value but `message` is one line (control characters
+/// escaped).
 struct MailTemplates {
     private static let textPragma = "{{% CONTENT_TYPE: TEXT}}"
 
@@ -44,6 +47,11 @@ struct MailTemplates {
         var context: [String: Any] = [:]
         for (name, value) in zip(Self.fieldNames, values) { context[name] = String(value) }
         context["message"] = event.message
+        if let source = event.source {
+            if let file = source.file { context["location"] = LogText.escaped(source.line.map { "\(file):\($0)" } ?? file) }
+            if source.file != nil || source.module != nil { context["source_module"] = context["module"] }
+            if let function = source.function { context["source_function"] = LogText.escaped(function) }
+        }
         if let error = event.error {
             context["error"] = ["type": LogText.escaped(error.type), "message": error.message, "fingerprint": LogText.escaped(error.fingerprint)]
         }

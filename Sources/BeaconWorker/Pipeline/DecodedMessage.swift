@@ -5,21 +5,28 @@ import BeaconEvents
 /// A message over the size limit, or a single event (`application/json`) that is not a valid schema-1 event, is
 /// poison as a whole. In an NDJSON batch (`application/x-ndjson`) only the bad lines are poison, each on its own;
 /// when every line is bad, the whole message is.
-struct DecodedMessage: Sendable {
+///
+/// Package access: the bundled `worker tail` reads messages this way too.
+package struct DecodedMessage: Sendable {
     /// A line of an NDJSON batch that is not an event.
-    struct PoisonLine: Sendable {
+    package struct PoisonLine: Sendable {
         /// The line's number in the body, 1-based, blank lines counted: the number the error's message gives.
-        let number: Int
-        let body: [UInt8]
-        let error: EventDecodingError
+        package let number: Int
+        /// The line's bytes.
+        package let body: [UInt8]
+        /// Why it is not an event.
+        package let error: EventDecodingError
     }
 
-    var events: [Event] = []
+    /// The message's events, in order.
+    package var events: [Event] = []
     /// Set when the whole message is poison.
-    var poison: EventDecodingError?
-    var poisonLines: [PoisonLine] = []
+    package var poison: EventDecodingError?
+    /// The lines of an NDJSON batch that are not events (when others are).
+    package var poisonLines: [PoisonLine] = []
 
-    init(body: [UInt8], contentType: String?, maxBytes: Int) {
+    /// Reads a body as its content type says; over `maxBytes` it is poison.
+    package init(body: [UInt8], contentType: String?, maxBytes: Int) {
         guard body.count <= maxBytes else {
             poison = EventDecodingError(.tooLarge, "the message has \(body.count) bytes, more than the limit of \(maxBytes)")
             return

@@ -3,7 +3,8 @@ import BeaconEvents
 import Logging
 
 /// One queue's work between the broker and the sinks: decode each delivery, drop what a sink has already made
-/// durable (the journal knows), write each sink's share in one batch, and say what became of each delivery.
+/// durable (its journal knows), write each sink's share in one batch, record in the journal what the sink made
+/// durable (a stock sink records it itself, with records of its own), and say what became of each delivery.
 ///
 /// An actor on a thread of its own (``DedicatedThreadExecutor``): the sinks block in `write(2)`, `fsync(2)` and
 /// libcurl there, never on Swift concurrency's cooperative pool. Sinks are built on that thread too (``open()``)
@@ -17,7 +18,17 @@ actor QueuePipeline {
     private let statistics: WorkerStatistics
     private let clock: @Sendable () -> Int64
     private let logger: Logger
-    private var sinks: [any Sink] = []
+    private var sinks: [OpenSink] = []
+
+    /// A sink in use, with what the pipeline keeps for it.
+    private struct OpenSink {
+        let name: String
+        let filter: EventFilter
+        let sink: any EventSink
+        let journal: SinkJournal
+        /// False for a ``JournaledSink``, which commits its events itself.
+        let pipelineCommits: Bool
+    }
 
     init(
         queue: WorkerConfiguration.Queue,
@@ -37,12 +48,27 @@ actor QueuePipeline {
     /// Opens the queue's sinks (files, sockets, journals), rolling back a write a killed worker left unfinished.
     func open() throws(WorkerError) {
         for name in queue.sinks {
-            guard let sink = configuration.sink(named: name) else { continue }
+            guard let entry = configuration.sink(named: name) else { continue }
+            let context = SinkContext(name: name, configuration: configuration, clock: clock, logger: logger)
+            let sink: any EventSink
+            let journal: SinkJournal
             do {
-                sinks.append(try SinkFactory.make(sink, configuration: configuration, clock: clock, logger: logger))
+                sink = try entry.kind.makeSink(context)
             } catch {
                 throw WorkerError(.sink, "cannot open the sink \(name): \(error.message)")
             }
+            if let journaled = sink as? any JournaledSink {
+                journal = journaled.journal
+            } else {
+                do {
+                    journal = try context.journal()
+                } catch {
+                    sink.close()
+                    throw WorkerError(.sink, "cannot open the sink \(name): \(error.message)")
+                }
+            }
+            let pipelineCommits = !(sink is any JournaledSink)
+            sinks.append(OpenSink(name: name, filter: entry.filter, sink: sink, journal: journal, pipelineCommits: pipelineCommits))
         }
     }
 
@@ -52,14 +78,14 @@ actor QueuePipeline {
             DecodedMessage(body: delivery.body, contentType: delivery.properties.contentType, maxBytes: configuration.broker.maxMessageBytes)
         }
         var failures = [SinkError?](repeating: nil, count: deliveries.count)
-        for sink in sinks {
+        for open in sinks {
             var batch: [Event] = []
             var owners: [Int] = []
             var seen = Set<String>()
             var duplicates = 0
             for (index, message) in messages.enumerated() {
-                for event in message.events where sink.filter.accepts(event) {
-                    guard !sink.journal.contains(event.id), seen.insert(event.id).inserted else {
+                for event in message.events where open.filter.accepts(event) {
+                    guard !open.journal.contains(event.id), seen.insert(event.id).inserted else {
                         duplicates += 1
                         continue
                     }
@@ -68,12 +94,12 @@ actor QueuePipeline {
                 }
             }
             if duplicates > 0 {
-                statistics.add(duplicates, .duplicates, sink: sink.name)
-                logger.debug("skipped events the sink has already", metadata: ["sink": "\(sink.name)", "count": "\(duplicates)"])
+                statistics.add(duplicates, .duplicates, sink: open.name)
+                logger.debug("skipped events the sink has already", metadata: ["sink": "\(open.name)", "count": "\(duplicates)"])
             }
             guard !batch.isEmpty else { continue }
             var written = 0
-            for (position, result) in sink.write(batch).enumerated() {
+            for (position, result) in write(batch, to: open).enumerated() {
                 guard let error = result else {
                     written += 1
                     continue
@@ -82,7 +108,7 @@ actor QueuePipeline {
                 // A transient failure wins over a permanent one: the retry may still succeed.
                 if failures[owner] == nil || failures[owner]!.isPermanent { failures[owner] = error }
             }
-            statistics.add(written, .written, sink: sink.name)
+            statistics.add(written, .written, sink: open.name)
         }
         return messages.enumerated().map { index, message in
             var outcome: DeliveryOutcome
@@ -99,20 +125,40 @@ actor QueuePipeline {
         }
     }
 
+    /// The sink's results for `batch`; for a sink that does not keep its journal itself, the events it made durable
+    /// are committed to the journal (and synced) before the delivery can be acknowledged.
+    private func write(_ batch: [Event], to open: OpenSink) -> [SinkError?] {
+        var results = open.sink.write(batch)
+        if results.count != batch.count {
+            let error = SinkError(.custom("result_count"), sink: open.name, "returned \(results.count) results for \(batch.count) events")
+            return Array(repeating: error, count: batch.count)
+        }
+        guard open.pipelineCommits else { return results }
+        let durable = batch.indices.filter { results[$0] == nil }
+        guard !durable.isEmpty else { return results }
+        do {
+            try open.journal.commit(durable.map { batch[$0].id }, sync: true)
+        } catch {
+            let failure = SinkError(.journal, sink: open.name, error.description)
+            for index in durable { results[index] = failure }
+        }
+        return results
+    }
+
     /// Time-driven sink work (interval fsync, due digests); about once a second.
     func tick() {
-        for sink in sinks {
+        for open in sinks {
             do {
-                try sink.tick()
+                try open.sink.tick()
             } catch {
-                logger.warning("\(error.message)", metadata: ["sink": "\(sink.name)", "reason": "\(error.code)"])
+                logger.warning("\(error.message)", metadata: ["sink": "\(open.name)", "reason": "\(error.code)"])
             }
         }
     }
 
     /// Flushes and closes the sinks, and lets the pipeline's thread end.
     func close() {
-        for sink in sinks { sink.close() }
+        for open in sinks { open.sink.close() }
         sinks = []
         executor.shutdown()
     }

@@ -3,7 +3,16 @@ public import BeaconEvents
 public import Logging
 public import ServiceLifecycle
 
-/// `worker run`: consumes the configured queues and feeds the sinks, as a swift-service-lifecycle service.
+/// The worker: consumes the configured queues and feeds the sinks, as a swift-service-lifecycle service — what
+/// `worker run` runs, and what a program of one's own puts in its `ServiceGroup`, with its own sink kinds:
+///
+/// ```swift
+/// let configuration = try WorkerConfiguration.load(kinds: .standard.registering(JSONLinesKind()))
+/// let worker = WorkerService(configuration: configuration, logger: logger)
+/// try await ServiceGroup(
+///     configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// ).run()
+/// ```
 ///
 /// At start it takes the state directory's lock, connects (waiting for the broker if it is not there yet),
 /// declares the topology, opens every queue's sinks on the queue's own thread and starts one consumer per queue
@@ -18,10 +27,12 @@ public struct WorkerService: Service {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
 
-    /// - Parameter clock: milliseconds since 1970; tests move it to cross rotation times and storm windows.
+    /// - Parameters:
+    ///   - logger: the worker's own logging (a library makes up none); the program bootstraps the logging system.
+    ///   - clock: milliseconds since 1970; tests move it to cross rotation times and storm windows.
     public init(
         configuration: WorkerConfiguration,
-        logger: Logger = Logger(label: "beacon.worker"),
+        logger: Logger,
         statistics: WorkerStatistics = WorkerStatistics(),
         clock: @escaping @Sendable () -> Int64 = { Event.Timestamp.now().millisecondsSince1970 }
     ) {
@@ -76,5 +87,4 @@ public struct WorkerService: Service {
         logger.info("stopped", metadata: ["counts": "\(statistics.summary)"])
         withExtendedLifetime(lock) {}
     }
-
 }

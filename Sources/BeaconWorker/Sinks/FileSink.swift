@@ -8,9 +8,8 @@ import SystemPackage
 /// each bracketed by journal records: `b inode offset` before, `c ids` after, so that a worker killed in the middle
 /// leaves a `b` that the next start rolls back by cutting the file to `offset`. With the `batch` fsync policy the
 /// file and the journal are forced to the disk before the batch is acknowledged.
-final class FileSink: Sink {
+final class FileSink: JournaledSink {
     let name: String
-    let filter: EventFilter
     let journal: SinkJournal
     /// The absolute or log-directory-relative path of the live file.
     let path: String
@@ -30,14 +29,12 @@ final class FileSink: Sink {
     /// Opens the file (creating it and its directory), and rolls back a write a killed worker left unfinished.
     init(
         name: String,
-        filter: EventFilter,
         configuration: FileSinkConfiguration,
         logDirectory: String,
         journal: SinkJournal,
         clock: @escaping @Sendable () -> Int64
     ) throws(SinkError) {
         self.name = name
-        self.filter = filter
         self.journal = journal
         self.clock = clock
         self.fsync = configuration.fsync

@@ -9,9 +9,8 @@ import Logging
 /// that was recorded in the journal. The journal also keeps the storm state (`m`: a mail opened a window, `h`: an
 /// event was held back, `g`: a digest went out, `s`: a group carried into a new journal generation), so a restart
 /// neither forgets held-back errors nor mails a storm again.
-final class MailSink: Sink {
+final class MailSink: JournaledSink {
     let name: String
-    let filter: EventFilter
     let journal: SinkJournal
 
     private let configuration: MailSinkConfiguration
@@ -24,20 +23,11 @@ final class MailSink: Sink {
     /// After a failed digest, the next try waits until then (ms).
     private var nextDigestAttempt: Int64 = 0
 
-    init(
-        name: String,
-        filter: EventFilter,
-        configuration: MailSinkConfiguration,
-        journalDirectory: String,
-        dedupe: WorkerConfiguration.Dedupe,
-        clock: @escaping @Sendable () -> Int64,
-        logger: Logger
-    ) throws(SinkError) {
+    init(name: String, configuration: MailSinkConfiguration, context: SinkContext) throws(SinkError) {
         self.name = name
-        self.filter = filter
         self.configuration = configuration
-        self.clock = clock
-        self.logger = logger
+        self.clock = context.clock
+        self.logger = context.logger
         client = SMTPClient(configuration: configuration.smtp)
         do {
             templates = try MailTemplates(configuration: configuration)
@@ -45,13 +35,7 @@ final class MailSink: Sink {
             throw SinkError(.smtpRejected, sink: name, "a mail template cannot be used: \(error)", isPermanent: true)
         }
         var storm = StormControl(configuration.storm)
-        do {
-            journal = try SinkJournal(directory: journalDirectory, name: name, dedupe: dedupe, clock: clock) { record in
-                Self.replay(record, into: &storm)
-            }
-        } catch {
-            throw SinkError(.journal, sink: name, error.description)
-        }
+        journal = try context.journal { record in Self.replay(record, into: &storm) }
         self.storm = storm
     }
 
@@ -134,8 +118,6 @@ final class MailSink: Sink {
             throw SinkError(.journal, sink: name, "digest sent but not recorded: \(error)")
         }
     }
-
-    func close() {}
 
     // MARK: Messages
 

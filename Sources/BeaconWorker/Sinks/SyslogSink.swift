@@ -12,9 +12,8 @@ import Darwin
 ///
 /// A datagram cannot be taken back, so a worker killed between a send and its journal record sends that event
 /// again after the restart; everything else is deduplicated as for the other sinks.
-final class SyslogSink: Sink {
+final class SyslogSink: JournaledSink {
     let name: String
-    let filter: EventFilter
     let journal: SinkJournal
 
     private let configuration: SyslogSinkConfiguration
@@ -22,9 +21,8 @@ final class SyslogSink: Sink {
     /// The connection to a remote receiver, made when first needed and made again after a failed send.
     private var socket: SyslogSocket?
 
-    init(name: String, filter: EventFilter, configuration: SyslogSinkConfiguration, journal: SinkJournal) throws(SinkError) {
+    init(name: String, configuration: SyslogSinkConfiguration, journal: SinkJournal) throws(SinkError) {
         self.name = name
-        self.filter = filter
         self.journal = journal
         self.configuration = configuration
         do {

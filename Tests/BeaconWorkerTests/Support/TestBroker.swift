@@ -16,7 +16,7 @@ struct TestWorld {
     var configuration: WorkerConfiguration
 
     /// A world whose queue `files` feeds a file sink `app.log` (every event) and, when `smtpURL` is given, whose queue
-    /// `mail` feeds a mail sink (error and up).
+    /// `mail` feeds a mail sink (the stock one's bindings and filter: error events and error log lines).
     init(
         _ name: String = #function,
         format: String = "%(event_id)s %(levelname)s %(message)s",
@@ -37,12 +37,14 @@ struct TestWorld {
             queues.append(
                 .init(
                     name: "\(prefix).mail",
-                    bindings: [TopicPattern("*.*.error")!, TopicPattern("*.*.critical")!],
+                    bindings: WorkerConfiguration.defaultQueues[1].bindings,
                     retryDelays: mailRetry,
                     sinks: ["mail"]
                 )
             )
-            sinks.append(.init(name: "mail", filter: EventFilter(level: .error), kind: .mail(try Fixtures.mailSink(smtpURL: smtpURL, storm: storm))))
+            sinks.append(
+                .init(name: "mail", filter: MailSinkKind().defaultFilter, kind: .mail(try Fixtures.mailSink(smtpURL: smtpURL, storm: storm)))
+            )
         }
         configuration = WorkerConfiguration(
             broker: .init(url: try TestServices.amqpURL(), exchange: "\(prefix).events", prefetch: 200, deadLetterQueue: "\(prefix).dead"),

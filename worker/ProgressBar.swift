@@ -1,15 +1,15 @@
 /// A one-line progress bar for a terminal: `replaying [##########----------]  50/100`.
-public struct ProgressBar: Sendable {
-    public let label: String
-    public let width: Int
+struct ProgressBar: Sendable {
+    let label: String
+    let width: Int
 
-    public init(label: String, width: Int = 30) {
+    init(label: String, width: Int = 30) {
         self.label = label
         self.width = width
     }
 
     /// The bar for `done` of `total`.
-    public func render(done: Int, total: Int) -> String {
+    func render(done: Int, total: Int) -> String {
         let filled = total > 0 ? min(width, done * width / total) : width
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let digits = String(total).count

@@ -1,25 +1,26 @@
 import BeaconAMQP
 import BeaconEvents
-public import Logging
-public import ServiceLifecycle
+import BeaconWorker
+import Logging
+import ServiceLifecycle
 
 /// `worker tail [PATTERN]`: a live view of the events whose routing key matches a pattern, one coloured line each.
 ///
 /// It reads through a queue of its own, `worker.tail.<host>.<pid>`: exclusive (only this connection may use it)
 /// and auto-delete, bound to the exchange with the pattern. The broker deletes it when the connection closes —
 /// on Ctrl-C, and on a crash or `kill -9` too — so a tail leaves nothing behind.
-public struct EventTail: Service {
+struct EventTail: Service {
     let configuration: WorkerConfiguration
     let pattern: TopicPattern
     let color: Bool
     let output: @Sendable (String) -> Void
     let logger: Logger
 
-    public init(
+    init(
         configuration: WorkerConfiguration,
         pattern: TopicPattern = .everything,
         color: Bool,
-        logger: Logger = Logger(label: "beacon.worker.tail"),
+        logger: Logger,
         output: @escaping @Sendable (String) -> Void
     ) {
         self.configuration = configuration
@@ -30,13 +31,13 @@ public struct EventTail: Service {
     }
 
     /// The tail queue's name for this process.
-    public static var queueName: String {
+    static var queueName: String {
         let identity = ProcessIdentity.current
         return "worker.tail.\(identity.host).\(identity.pid)"
     }
 
     /// Shows events until graceful shutdown (SIGINT, SIGTERM).
-    public func run() async throws {
+    func run() async throws {
         let name = Self.queueName
         let topology = AMQPTopology(
             exchanges: [AMQPExchange(configuration.broker.exchange, kind: .topic)],
