@@ -165,7 +165,7 @@ extension WorkerConfiguration {
     private static func sink(_ name: String, of kind: some SinkKind, node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> Sink {
         var filter = kind.defaultFilter
         var options: [(name: String, value: YAMLReader)] = []
-        for (key, member) in try node.members(allowed: kind.settingKeys.union(SinkKey.allCases.map(\.rawValue))) where !member.isNull {
+        for (key, member) in try node.members(allowed: SinkKey.allCases.map(\.rawValue) + kind.settingKeys.sorted()) { $0 } where !member.isNull {
             switch key {
             case "type": continue
             case "level":

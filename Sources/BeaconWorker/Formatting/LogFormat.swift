@@ -1,4 +1,4 @@
-import BeaconEvents
+public import BeaconEvents
 
 #if canImport(Glibc)
 import Glibc

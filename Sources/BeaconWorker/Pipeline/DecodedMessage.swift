@@ -1,4 +1,4 @@
-import BeaconEvents
+package import BeaconEvents
 
 /// One message's body, read: its events, and what of it is poison.
 ///

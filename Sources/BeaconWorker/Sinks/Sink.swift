@@ -1,4 +1,4 @@
-import BeaconEvents
+public import BeaconEvents
 
 /// A destination for events: a log file, syslog, mail, or a sink of your own (see ``SinkKind``).
 ///

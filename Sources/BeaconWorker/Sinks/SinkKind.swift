@@ -1,5 +1,5 @@
-import BeaconEvents
-import Logging
+public import BeaconEvents
+public import Logging
 
 /// A kind of sink that `worker.yaml` names with `type:` — `file`, `syslog`, `mail`, or one of your own.
 ///
