@@ -613,9 +613,10 @@ def request_lines(log_dir: Path, name: str = "app.log") -> tuple[Counter, int]:
     return per_id, lines
 
 
-def count_lines_with(log_dir: Path, name: str, needle: bytes) -> int:
+def count_mailed_lines(log_dir: Path, name: str) -> int:
+    """Lines of error and critical events the mail sink takes: every ERROR or CRITICAL line but request events."""
     n = 0
     for path in log_files(log_dir, name):
         with open(path, "rb") as f:
-            n += sum(1 for line in f if needle in line)
+            n += sum(1 for line in f if (b" ERROR " in line or b" CRITICAL " in line) and not REQUEST_LINE.match(line))
     return n
