@@ -13,7 +13,8 @@ public typealias Signal<Payload: Sendable> = ReturningSignal<Payload, Void>
 /// (`Signal<Payload>` is the `Void` case). Blinker's `Signal`, with typed payloads and results.
 ///
 /// - Receivers run in registration order, synchronously in the sending task. A plain ``send(_:from:)`` runs the
-///   synchronous receivers; `await send` runs all.
+///   synchronous receivers and reports each asynchronous one in its result (``SignalError/Code/asynchronousReceiverNotRun``);
+///   `await send` runs all.
 /// - Connect, disconnect and send from any thread or task at once. A send sees the receivers as they were when it
 ///   started: a receiver may connect or disconnect others (or itself) while running.
 /// - Sending takes no lock: with no receiver, or muted, it costs one atomic load; otherwise it takes a reference to the
@@ -127,10 +128,14 @@ private final class MetaSignals: Sendable {
     init(signalName: String?, onReceiverError: ReceiverErrorHandler?) {
         let prefix = signalName.map { "\($0)." } ?? ""
         receiverConnected = MetaSignal(
-            Signal(name: prefix + "receiver-connected", doc: "Emitted after a receiver connects.", onReceiverError: onReceiverError)
+            Signal<ReceiverChange>(name: prefix + "receiver-connected", doc: "Emitted after a receiver connects.", onReceiverError: onReceiverError)
         )
         receiverDisconnected = MetaSignal(
-            Signal(name: prefix + "receiver-disconnected", doc: "Emitted after a receiver disconnects.", onReceiverError: onReceiverError)
+            Signal<ReceiverChange>(
+                name: prefix + "receiver-disconnected",
+                doc: "Emitted after a receiver disconnects.",
+                onReceiverError: onReceiverError
+            )
         )
     }
 }
