@@ -1,18 +1,26 @@
 import Synchronization
 
 /// The bookkeeping of one connection that outlives it: whether it is still connected, what it was, and the way back to
-/// its signal. ``Subscription`` is its public face. It holds neither the receiver nor the sender, so a subscription kept
-/// after its connection ended keeps nothing else alive.
+/// its signal. ``Subscription`` is its public face. It holds the receiver, the sender and the signal weakly, so a
+/// subscription kept after its connection ended keeps nothing else alive.
 final class Connection<Payload: Sendable, Output: Sendable>: Sendable {
     let receiverDescription: String
     let senderDescription: String?
     weak let signal: ReturningSignal<Payload, Output>?
-    let connected = Atomic<Bool>(true)
+    /// The receiver, which the signal's registry holds strongly while the connection lasts.
+    weak let receiver: Receiver<Payload, Output>?
+    /// The object sender, if the connection is for one: once it is gone, so is the connection.
+    weak let senderObject: (any AnyObject & Sendable)?
+    private let hasObjectSender: Bool
+    private let cancelled = Atomic<Bool>(false)
 
     init(receiver: Receiver<Payload, Output>, sender: Sender?, signal: ReturningSignal<Payload, Output>) {
         self.receiverDescription = receiver.description
         self.senderDescription = sender?.description
         self.signal = signal
+        self.receiver = receiver
+        self.senderObject = sender?.object
+        self.hasObjectSender = sender?.object != nil
     }
 }
 
@@ -22,18 +30,29 @@ protocol ConnectionHandle: AnyObject, Sendable {
     var receiverDescription: String { get }
     var senderDescription: String? { get }
     var signalName: String? { get }
+    /// The signal, while it exists.
+    var signalObject: (any AnyObject & Sendable)? { get }
     func cancel()
     /// Records that the registry removed the connection.
     func markDisconnected()
 }
 
 extension Connection: ConnectionHandle {
+    /// Connected until removed from the registry, and no longer once the signal, the object sender or the receiver's
+    /// owner is gone — whether or not the registry has noticed yet.
     var isConnected: Bool {
-        connected.load(ordering: .acquiring) && signal != nil
+        guard !cancelled.load(ordering: .acquiring), signal != nil, let receiver, receiver.isAlive else {
+            return false
+        }
+        return !hasObjectSender || senderObject != nil
     }
 
     var signalName: String? {
         signal?.name
+    }
+
+    var signalObject: (any AnyObject & Sendable)? {
+        signal
     }
 
     func cancel() {
@@ -41,6 +60,6 @@ extension Connection: ConnectionHandle {
     }
 
     func markDisconnected() {
-        connected.store(false, ordering: .releasing)
+        cancelled.store(true, ordering: .releasing)
     }
 }

@@ -53,6 +53,15 @@ struct Registration: Sendable {
         return nil
     }
 
+    /// The sender this registration listens to, while it exists; nil for any sender.
+    var liveSender: Sender? {
+        switch sender {
+        case nil: nil
+        case .object: senderObject.map { Sender(object: $0, valueKey: nil) }
+        case .value(let key): Sender(object: nil, valueKey: key)
+        }
+    }
+
     /// Whether a send from the sender matched by `sender` (nil for no sender) reaches this registration.
     func isReached(by sender: SenderMatch?) -> Bool {
         self.sender == nil || self.sender == sender

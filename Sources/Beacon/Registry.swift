@@ -26,7 +26,7 @@ struct Registry {
         mortalRegistrations += registration.isMortal ? 1 : 0
         registrations.append(registration)
         generation += 1
-        aftermath.changes.append(ReceiverChange(subscription: Subscription(connection), reason: .connected))
+        aftermath.changes.append(ReceiverChange(subscription: Subscription(connection), reason: .connected, receiver: receiver, sender: sender))
     }
 
     /// Which registrations a disconnection removes.
@@ -82,7 +82,14 @@ struct Registry {
             let registration = registrations[position]
             mortalRegistrations -= registration.isMortal ? 1 : 0
             registration.connection.markDisconnected()
-            aftermath.changes.append(ReceiverChange(subscription: Subscription(registration.connection), reason: reason))
+            aftermath.changes.append(
+                ReceiverChange(
+                    subscription: Subscription(registration.connection),
+                    reason: reason,
+                    receiver: registration.receiver,
+                    sender: registration.liveSender
+                )
+            )
             aftermath.released.append(registration)
         }
         registrations.removeSubranges(RangeSet(removals.map { $0.position }, within: registrations))
@@ -114,10 +121,26 @@ struct Registry {
         publishedSnapshot = snapshot
     }
 
-    /// The receivers a send from `sender` would reach, in the order it would run them.
-    func receivers(reachedBy sender: Sender?) -> [any RegisteredReceiver] {
-        let match = sender.map(SenderMatch.init)
-        return DispatchPlan.receivers(of: registrations.filter { $0.isReached(by: match) })
+    /// The receivers a send from `sender` would reach, in the order it would run them; every receiver when `sender`
+    /// is ``SenderFilter/all``. Leaves out those whose sender or owner is gone, without removing them (that is for the
+    /// next change).
+    func receivers(reachedBy sender: SenderFilter) -> [any RegisteredReceiver] {
+        DispatchPlan.receivers(of: registrations.filter { $0.deathReason == nil && sender.reaches($0) })
+    }
+
+    /// Whose receivers an inspection lists.
+    enum SenderFilter {
+        /// Those a send from this sender (nil: from no sender) reaches.
+        case sender(Sender?)
+        /// All, whoever they listen to.
+        case all
+
+        func reaches(_ registration: Registration) -> Bool {
+            switch self {
+            case .sender(let sender): registration.isReached(by: sender.map(SenderMatch.init))
+            case .all: true
+            }
+        }
     }
 
     /// Hands over what is left to do after the lock.

@@ -1,7 +1,11 @@
 extension ReturningSignal {
     /// Runs the synchronous receivers for `sender` (and those for any sender) with `payload`, in registration order, and
-    /// returns what each did. A receiver that throws does not stop the others: its error is in the result, with it.
-    /// Asynchronous receivers do not run; `await send` runs them.
+    /// returns what each did. A receiver that throws does not stop the others: its error is in the result, with it,
+    /// and goes to the signal's error handler. An asynchronous receiver does not run: the result has a
+    /// ``SignalError`` with code ``SignalError/Code/asynchronousReceiverNotRun`` for it, in its place; `await send`
+    /// runs it.
+    ///
+    /// In asynchronous code `send` means `await send`; call ``sendSynchronously(_:from:)`` there for this one.
     ///
     /// With no receiver, or muted, this is one atomic load and allocates nothing; with receivers that return `Void` and
     /// do not throw, it allocates nothing either.
@@ -9,6 +13,15 @@ extension ReturningSignal {
     @inline(__always)
     @discardableResult
     public func send(_ payload: Payload, from sender: Sender? = nil) -> SendResult<Payload, Output> {
+        sendSynchronously(payload, from: sender)
+    }
+
+    /// The plain, non-suspending ``send(_:from:)``, under a name that asynchronous code can call without a wrapper
+    /// (there, `send` is the suspending one): runs the synchronous receivers and reports the asynchronous ones.
+    @inlinable
+    @inline(__always)
+    @discardableResult
+    public func sendSynchronously(_ payload: Payload, from sender: Sender? = nil) -> SendResult<Payload, Output> {
         guard published.isPublished else {
             return SendResult()
         }
@@ -41,7 +54,7 @@ extension ReturningSignal {
         from sender: Sender? = nil
     ) throws(ReceiverError<Payload, Output>) -> SendResult<Payload, Output> {
         let delivery = deliverSynchronously(payload, from: sender, stoppingAtFirstError: true)
-        if let error = delivery.stoppingError(signalName: name) {
+        if let error = delivery.stoppingError {
             throw error
         }
         return delivery.result
@@ -57,7 +70,7 @@ extension ReturningSignal {
         isolation: isolated (any Actor)? = #isolation
     ) async throws(ReceiverError<Payload, Output>) -> SendResult<Payload, Output> {
         let delivery = await deliverAsynchronously(payload, from: sender, stoppingAtFirstError: true)
-        if let error = delivery.stoppingError(signalName: name) {
+        if let error = delivery.stoppingError {
             throw error
         }
         return delivery.result
@@ -70,22 +83,24 @@ extension ReturningSignal {
             return Delivery()
         }
         let index = snapshot._withUnsafeGuaranteedRef { $0.listIndex(for: sender) }
-        return finish(deliver(payload, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
+        return finish(deliver(payload, from: sender, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
     }
 
-    /// Runs the synchronous receivers of `snapshot`'s list at `listIndex`, without suspending. Consumes the caller's
-    /// reference to `snapshot`: it goes to the result.
+    /// Runs the receivers of `snapshot`'s list at `listIndex`, without suspending: the asynchronous ones fail with
+    /// ``SignalError/Code/asynchronousReceiverNotRun``. Consumes the caller's reference to `snapshot`: it goes to the
+    /// result.
     @inlinable
     @inline(__always)
     func deliver(
         _ payload: Payload,
+        from sender: Sender?,
         to snapshot: Unmanaged<Snapshot<Payload, Output>>,
         listIndex: Int,
         stoppingAtFirstError: Bool
     ) -> Delivery<Payload, Output> {
         // The caller's reference holds the snapshot, which holds the receivers, until the result takes it over at the
         // end: the send retains neither the list nor a receiver.
-        let receivers = snapshot._withUnsafeGuaranteedRef { $0.lists[listIndex].synchronous }
+        let receivers = snapshot._withUnsafeGuaranteedRef { $0.lists[listIndex].receivers }
         var recorder = ResultRecorder<Payload, Output>(expectedCount: receivers.count, stoppingAtFirstError: stoppingAtFirstError)
         for index in receivers.indices {
             Unmanaged.passUnretained(receivers[index])._withUnsafeGuaranteedRef { receiver in
@@ -98,14 +113,14 @@ extension ReturningSignal {
                     recorder.recordFailure(error, at: index, of: receivers)
                     return
                 }
-                recorder.record(receiver.runWithOwner(payload), at: index, of: receivers)
+                recorder.record(receiver.runWithoutSuspending(payload, from: sender), at: index, of: receivers)
             }
             if recorder.isStopped {
                 break
             }
         }
-        let list = SnapshotList(snapshot.takeRetainedValue(), index: listIndex, includesAsynchronous: false)
-        return Delivery(recorder, ran: list, signalName: name)
+        let list = SnapshotList(snapshot.takeRetainedValue(), index: listIndex)
+        return Delivery(recorder, ran: list, context: SendContext(signalName: name, payload: payload, sender: sender))
     }
 
     /// Runs every receiver; when none is asynchronous, exactly as a synchronous send does (nothing suspends, and,
@@ -126,16 +141,17 @@ extension ReturningSignal {
             return (index, snapshot.lists[index].hasAsynchronousReceivers)
         }
         guard mustAwait else {
-            return finish(deliver(payload, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
+            return finish(deliver(payload, from: sender, to: snapshot, listIndex: index, stoppingAtFirstError: stoppingAtFirstError))
         }
-        let list = SnapshotList(snapshot.takeRetainedValue(), index: index, includesAsynchronous: true)
-        return finish(await deliver(payload, toSuspending: list, stoppingAtFirstError: stoppingAtFirstError))
+        let list = SnapshotList(snapshot.takeRetainedValue(), index: index)
+        return finish(await deliver(payload, from: sender, toSuspending: list, stoppingAtFirstError: stoppingAtFirstError))
     }
 
     /// Runs the receivers of `list`, synchronous and asynchronous, awaiting each asynchronous one.
     @inlinable
     func deliver(
         _ payload: Payload,
+        from sender: Sender?,
         toSuspending list: SnapshotList<Payload, Output>,
         stoppingAtFirstError: Bool,
         isolation: isolated (any Actor)? = #isolation
@@ -143,13 +159,13 @@ extension ReturningSignal {
         let receivers = list.receivers
         var recorder = ResultRecorder<Payload, Output>(expectedCount: receivers.count, stoppingAtFirstError: stoppingAtFirstError)
         for (index, receiver) in receivers.enumerated() {
-            let result = await receiver.run(payload)
+            let result = await receiver.run(payload, from: sender)
             recorder.record(result, at: index, of: receivers)
             if recorder.isStopped {
                 break
             }
         }
-        return Delivery(recorder, ran: list, signalName: name)
+        return Delivery(recorder, ran: list, context: SendContext(signalName: name, payload: payload, sender: sender))
     }
 
     /// A strong reference to the published snapshot, for the caller to consume; nil when muted or without receivers.
@@ -163,14 +179,29 @@ extension ReturningSignal {
         }
     }
 
-    /// Removes the receivers whose owner a send found gone, once the send is over.
+    /// Once a send is over: hands its receivers' errors to the error handler, and removes the receivers whose owner
+    /// it found gone.
     @inlinable
     @inline(__always)
     func finish(_ delivery: Delivery<Payload, Output>) -> Delivery<Payload, Output> {
+        if delivery.hasFailures {
+            report(delivery.result)
+        }
         if delivery.skippedDeadOwner {
             removeDeadConnections()
         }
         return delivery
+    }
+
+    /// Hands each error of `result` to the error handler, if the signal has one.
+    @usableFromInline
+    func report(_ result: SendResult<Payload, Output>) {
+        guard let onReceiverError else {
+            return
+        }
+        for failure in result.errors {
+            onReceiverError(failure)
+        }
     }
 
     @usableFromInline
@@ -186,6 +217,8 @@ struct Delivery<Payload: Sendable, Output: Sendable> {
     /// Whether the send stopped at an error, which is then the last result.
     @usableFromInline let isStopped: Bool
     @usableFromInline let skippedDeadOwner: Bool
+    /// Whether a receiver threw or could not run.
+    @usableFromInline let hasFailures: Bool
 
     @inlinable
     @inline(__always)
@@ -193,6 +226,7 @@ struct Delivery<Payload: Sendable, Output: Sendable> {
         result = SendResult()
         isStopped = false
         skippedDeadOwner = false
+        hasFailures = false
     }
 
     @inlinable
@@ -200,19 +234,35 @@ struct Delivery<Payload: Sendable, Output: Sendable> {
     init(
         _ recorder: ResultRecorder<Payload, Output>,
         ran list: consuming SnapshotList<Payload, Output>,
-        signalName: @autoclosure () -> String?
+        context: @autoclosure () -> SendContext<Payload>
     ) {
-        result = recorder.result(ran: list, signalName: signalName())
+        result = recorder.result(ran: list, context: context())
         isStopped = recorder.isStopped
         skippedDeadOwner = recorder.skippedDeadOwner
+        hasFailures = recorder.hasFailures
     }
 
-    /// The error the send stopped at, if it did.
+    /// The error the send stopped at, if it did: the last one.
     @inlinable
-    func stoppingError(signalName: String?) -> ReceiverError<Payload, Output>? {
-        guard isStopped, let (receiver, result) = result.last, case .failure(let error) = result else {
-            return nil
-        }
-        return ReceiverError(receiver: receiver, error: error, signalName: signalName)
+    var stoppingError: ReceiverError<Payload, Output>? {
+        isStopped ? result.errors.last : nil
+    }
+}
+
+extension ReturningSignal where Payload == Void {
+    /// Sends a `Void` signal: ``send(_:from:)`` without `()`.
+    @inlinable
+    @inline(__always)
+    @discardableResult
+    public func send(from sender: Sender? = nil) -> SendResult<Payload, Output> {
+        sendSynchronously((), from: sender)
+    }
+
+    /// Sends a `Void` signal to every receiver: `await send(_:from:)` without `()`.
+    @inlinable
+    @inline(__always)
+    @discardableResult
+    public func send(from sender: Sender? = nil, isolation: isolated (any Actor)? = #isolation) async -> SendResult<Payload, Output> {
+        await send((), from: sender)
     }
 }

@@ -13,7 +13,8 @@ public typealias Signal<Payload: Sendable> = ReturningSignal<Payload, Void>
 /// (`Signal<Payload>` is the `Void` case). Blinker's `Signal`, with typed payloads and results.
 ///
 /// - Receivers run in registration order, synchronously in the sending task. A plain ``send(_:from:)`` runs the
-///   synchronous receivers; `await send` runs all.
+///   synchronous receivers and reports each asynchronous one in its result (``SignalError/Code/asynchronousReceiverNotRun``);
+///   `await send` runs all.
 /// - Connect, disconnect and send from any thread or task at once. A send sees the receivers as they were when it
 ///   started: a receiver may connect or disconnect others (or itself) while running.
 /// - Sending takes no lock: with no receiver, or muted, it costs one atomic load; otherwise it takes a reference to the
@@ -23,24 +24,38 @@ public typealias Signal<Payload: Sendable> = ReturningSignal<Payload, Void>
 ///   lock.) Connecting and disconnecting take the lock and rebuild that snapshot, in time proportional to the number
 ///   of connections: they are meant to be rarer than sends.
 ///
-/// Receivers tied to a deallocated sender or owner are found and removed lazily, since Swift has no callback for a
-/// weak reference being cleared: a send that meets a receiver whose owner is gone skips and removes it; every connect,
-/// disconnect, `muted` and `receivers(for:)` removes all such receivers; `hasReceivers(for:)` skips them. Such a receiver
-/// never runs, but its closure is released only at that point.
+/// A receiver tied to a deallocated sender or owner is disconnected at once as far as anyone can see: its
+/// ``Subscription/isConnected`` is false, it never runs, and the inspections (`receivers`, `hasReceivers`) leave it
+/// out. Swift has no callback for a weak reference being cleared, though, so the registry removes it (and
+/// `receiverDisconnected` announces it, and its closure is released) at the signal's next send that meets it, or next
+/// connect, disconnect or `muted` — never at an inspection, which has no side effects.
+///
+/// A send runs the receivers connected when it started. A receiver disconnected while a send is under way (by another
+/// receiver of that send, or by another task) still runs in that send if the send has not reached it yet; it runs in
+/// no send that starts after the disconnection returned. (Blinker skips it instead; Beacon does not, so that a send reads
+/// no shared state per receiver.)
+///
+/// Receiver errors go to the error handler given at ``init(name:doc:onReceiverError:)``, and are in each send's result.
 public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendable, CustomStringConvertible {
     /// The signal's name: its key in a ``Namespace``.
     public let name: String?
     /// What the signal means and when it is sent.
     public let doc: String?
 
+    /// What sees every receiver error, of the signal's receivers and of its meta-signals' receivers.
+    public let onReceiverError: ReceiverErrorHandler?
+
     @usableFromInline let published = PublishedSnapshot<Payload, Output>()
     private let registry = Mutex(Registry())
     private let metaSignals = AtomicLazyReference<MetaSignals>()
 
-    /// A signal. Give it a `name` to find it in logs and errors; ``Namespace/signal(_:of:doc:)`` names it for you.
-    public init(name: String? = nil, doc: String? = nil) {
+    /// A signal. Give it a `name` to find it in logs and errors (``Namespace/signal(_:of:doc:onReceiverError:)`` names
+    /// it for you), and an `onReceiverError` handler to see every error its receivers throw: without one, they are only
+    /// in each send's result.
+    public init(name: String? = nil, doc: String? = nil, onReceiverError: ReceiverErrorHandler? = nil) {
         self.name = name
         self.doc = doc
+        self.onReceiverError = onReceiverError
     }
 
     /// `signal 'name'`, or `signal` when it has no name.
@@ -48,19 +63,25 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
         name.map { "signal '\($0)'" } ?? "signal"
     }
 
-    /// Emitted after a receiver connects; the payload names the connection. Blinker's `receiver_connected`.
+    /// Emitted after a receiver connects; the payload names the connection, the receiver and the sender. Blinker's
+    /// `receiver_connected`.
     ///
-    /// Both meta-signals are sent by the task that made the change, after the change and outside the signal's lock (so
-    /// that their receivers may connect and send): changes made at once by different tasks may be announced in either
-    /// order.
-    public var receiverConnected: Signal<ReceiverChange> {
+    /// Both meta-signals are sent synchronously by the task that made the change, after the change and outside the
+    /// signal's lock (so that their receivers may connect and send): changes made at once by different tasks may be
+    /// announced in either order. So their receivers are synchronous: ``MetaSignal`` refuses asynchronous ones.
+    public var receiverConnected: MetaSignal {
         loadMetaSignals().receiverConnected
     }
 
     /// Emitted after a receiver disconnects, for whatever reason: cancelled, its sender or its owner deallocated
-    /// (noticed lazily, see the type's documentation). Blinker's `receiver_disconnected`.
-    public var receiverDisconnected: Signal<ReceiverChange> {
+    /// (announced when the registry removes it, see the type's documentation). Blinker's `receiver_disconnected`.
+    public var receiverDisconnected: MetaSignal {
         loadMetaSignals().receiverDisconnected
+    }
+
+    /// Runs `body` on the registry under the lock, changing nothing.
+    func readRegistry<Result>(_ body: (borrowing Registry) -> Result) -> Result {
+        registry.withLock { body($0) }
     }
 
     /// The published snapshot as the registry has it, for a send that found the published word out of references.
@@ -72,7 +93,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     }
 
     private func loadMetaSignals() -> MetaSignals {
-        metaSignals.load() ?? metaSignals.storeIfNil(MetaSignals(signalName: name))
+        metaSignals.load() ?? metaSignals.storeIfNil(MetaSignals(signalName: name, onReceiverError: onReceiverError))
     }
 
     /// Applies `update` to the registry under the lock, after removing the connections whose sender or owner is gone;
@@ -101,12 +122,20 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
 
 /// A signal's meta-signals, made on first use.
 private final class MetaSignals: Sendable {
-    let receiverConnected: Signal<ReceiverChange>
-    let receiverDisconnected: Signal<ReceiverChange>
+    let receiverConnected: MetaSignal
+    let receiverDisconnected: MetaSignal
 
-    init(signalName: String?) {
+    init(signalName: String?, onReceiverError: ReceiverErrorHandler?) {
         let prefix = signalName.map { "\($0)." } ?? ""
-        receiverConnected = Signal(name: prefix + "receiver-connected", doc: "Emitted after a receiver connects.")
-        receiverDisconnected = Signal(name: prefix + "receiver-disconnected", doc: "Emitted after a receiver disconnects.")
+        receiverConnected = MetaSignal(
+            Signal<ReceiverChange>(name: prefix + "receiver-connected", doc: "Emitted after a receiver connects.", onReceiverError: onReceiverError)
+        )
+        receiverDisconnected = MetaSignal(
+            Signal<ReceiverChange>(
+                name: prefix + "receiver-disconnected",
+                doc: "Emitted after a receiver disconnects.",
+                onReceiverError: onReceiverError
+            )
+        )
     }
 }

@@ -19,8 +19,8 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
         case noReceivers
         /// Each of these receivers ran and returned `()`: `Output` is `Void` and none threw.
         case allReturnedVoid(SnapshotList<Payload, Output>)
-        /// What each receiver did, with the name of the signal for the errors.
-        case recorded(ContiguousArray<Element>, signalName: String?)
+        /// What each receiver did, with what the errors tell of the send.
+        case recorded(ContiguousArray<Element>, SendContext<Payload>)
     }
 
     @usableFromInline let storage: Storage
@@ -40,14 +40,14 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
 
     /// The errors the receivers threw, each with its receiver, in call order.
     public var errors: [ReceiverError<Payload, Output>] {
-        guard case .recorded(let elements, let signalName) = storage else {
+        guard case .recorded(let elements, let context) = storage else {
             return []
         }
         return elements.compactMap { element in
             guard case .failure(let error) = element.result else {
                 return nil
             }
-            return ReceiverError(receiver: element.receiver, error: error, signalName: signalName)
+            return ReceiverError(receiver: element.receiver, error: error, context: context)
         }
     }
 
@@ -97,6 +97,8 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     @usableFromInline var isStopped = false
     /// Whether a receiver was skipped because its owner is gone: the signal then removes such receivers.
     @usableFromInline var skippedDeadOwner = false
+    /// Whether a receiver threw (or could not run): the signal's error handler then sees the errors.
+    @usableFromInline var hasFailures = false
 
     @inlinable
     @inline(__always)
@@ -124,6 +126,7 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     mutating func recordFailure(_ error: any Error, at index: Int, of receivers: UnsafeBufferPointer<Receiver<Payload, Output>>) {
         recordImpliedResultsIfNeeded(before: index, of: receivers)
         recorded!.append((receivers[index], .failure(error)))
+        hasFailures = true
         isStopped = stopsAtFirstError
     }
 
@@ -151,9 +154,12 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
     /// The result, given that the receivers that ran are `list` except those skipped.
     @inlinable
     @inline(__always)
-    func result(ran list: consuming SnapshotList<Payload, Output>, signalName: @autoclosure () -> String?) -> SendResult<Payload, Output> {
+    func result(
+        ran list: consuming SnapshotList<Payload, Output>,
+        context: @autoclosure () -> SendContext<Payload>
+    ) -> SendResult<Payload, Output> {
         if let recorded {
-            return SendResult(.recorded(recorded, signalName: signalName()))
+            return SendResult(.recorded(recorded, context()))
         }
         return SendResult(.allReturnedVoid(list))
     }

@@ -5,15 +5,21 @@
 ///   deallocated its receivers are disconnected, and a new object that happens to get the same address never reaches
 ///   them.
 /// - ``value(_:)``: a value, matched by equality *and type*: `.value(true)`, `.value(1)`, `.value(UInt8(1))` and
-///   `.value(1.0)` are four different senders, although `AnyHashable` considers the last three equal.
+///   `.value(1.0)` are four different senders, although `AnyHashable` considers the last three equal. An object given
+///   to `.value` (a `Hashable` class instance, whose type the call site knows to be a class) is an object sender, the
+///   same as `.object` of it: connecting with one and sending with the other reaches the receiver. To match a class
+///   instance by equality instead, wrap it in a `Hashable` struct.
+///
+/// Two senders are equal when they match the same receivers: the same object, or equal values of the same type.
 ///
 /// ```swift
 /// app.signals.requestFinished.connect(from: .object(app)) { event in … }
 /// app.signals.requestFinished.send(event, from: .object(app))
 /// ```
-public struct Sender: Sendable, CustomStringConvertible {
-    /// An object sender itself: a `Sender` keeps it alive, so its identity cannot be reused while a send is under way.
-    @usableFromInline let object: (any AnyObject & Sendable)?
+public struct Sender: Sendable, Hashable, CustomStringConvertible {
+    /// The object of an object sender; nil for a value sender. A `Sender` keeps it alive, so its identity cannot be
+    /// reused while a send is under way. Compare it with `===`: `sender?.object === app`.
+    public let object: (any AnyObject & Sendable)?
     /// The object's identity, apart so that a send looks it up without touching the reference.
     @usableFromInline let objectIdentifier: ObjectIdentifier?
     /// A value sender's type and value.
@@ -36,6 +42,29 @@ public struct Sender: Sendable, CustomStringConvertible {
     @inlinable
     public static func value<Value: Hashable & Sendable>(_ value: Value) -> Sender {
         Sender(object: nil, valueKey: ValueSenderKey(value))
+    }
+
+    /// An object given as a value is an object sender, matched by identity: `.value(object)` is `.object(object)`, so
+    /// that a receiver connected with either hears sends made with the other.
+    @inlinable
+    public static func value<Value: AnyObject & Hashable & Sendable>(_ value: Value) -> Sender {
+        Sender(object: value, valueKey: nil)
+    }
+
+    /// The value of a value sender, if it is a `Value`; nil for another type or an object sender.
+    public func value<Value: Hashable & Sendable>(as type: Value.Type = Value.self) -> Value? {
+        valueKey?.value.base as? Value
+    }
+
+    /// Whether both match the same receivers: the same object, or equal values of the same type.
+    public static func == (lhs: Sender, rhs: Sender) -> Bool {
+        lhs.objectIdentifier == rhs.objectIdentifier && lhs.valueKey == rhs.valueKey
+    }
+
+    /// Hashes what ``==`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(objectIdentifier)
+        hasher.combine(valueKey)
     }
 
     /// `Type object 0x…` for an object, `value (Type)` for a value.

@@ -24,29 +24,19 @@ final class Snapshot<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
     /// Arranges `registrations`, given in registration order.
     init(registrations: [Registration]) {
         let plan = DispatchPlan(registrations)
-        // Each list's receivers, then, if some are asynchronous, its synchronous ones again.
-        let capacity = plan.lists.reduce(0) { $0 + $1.receivers.count * ($1.hasAsynchronousReceivers ? 2 : 1) }
+        let capacity = plan.lists.reduce(0) { $0 + $1.receivers.count }
         let storage = UnsafeMutableBufferPointer<Receiver<Payload, Output>>.allocate(capacity: capacity)
         var count = 0
         var lists = ContiguousArray<DispatchList<Payload, Output>>()
         lists.reserveCapacity(plan.lists.count)
         for list in plan.lists {
-            let allStart = count
+            let start = count
             for receiver in list.receivers {
                 storage.initializeElement(at: count, to: unsafeDowncast(receiver, to: Receiver<Payload, Output>.self))
                 count += 1
             }
-            let all = UnsafeBufferPointer(rebasing: storage[allStart..<count])
-            var synchronous = all
-            if list.hasAsynchronousReceivers {
-                let synchronousStart = count
-                for receiver in all where !receiver.isAsynchronous {
-                    storage.initializeElement(at: count, to: receiver)
-                    count += 1
-                }
-                synchronous = UnsafeBufferPointer(rebasing: storage[synchronousStart..<count])
-            }
-            lists.append(DispatchList(synchronous: synchronous, all: all))
+            let receivers = UnsafeBufferPointer(rebasing: storage[start..<count])
+            lists.append(DispatchList(receivers: receivers, hasAsynchronousReceivers: list.hasAsynchronousReceivers))
         }
         self.lists = lists
         receiverStorage = storage
@@ -74,21 +64,15 @@ final class Snapshot<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
     }
 }
 
-/// The receivers one send runs, in registration order, each once: views into the receivers of the snapshot that has
-/// this list, valid as long as that snapshot lives.
+/// The receivers one send runs, in registration order, each once: a view into the receivers of the snapshot that has
+/// this list, valid as long as that snapshot lives. A plain `send` and `await send` run the same list: the plain one
+/// reports the asynchronous receivers it cannot run instead of skipping them silently.
 @usableFromInline
 struct DispatchList<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: the buffers are immutable, and only read while their snapshot is alive.
-    /// What a plain `send` runs: the synchronous receivers.
-    @usableFromInline let synchronous: UnsafeBufferPointer<Receiver<Payload, Output>>
-    /// What `await send` runs: every receiver.
-    @usableFromInline let all: UnsafeBufferPointer<Receiver<Payload, Output>>
-
-    /// Whether `all` has more than `synchronous`.
-    @inlinable
-    var hasAsynchronousReceivers: Bool {
-        all.count != synchronous.count
-    }
+    // @unchecked Sendable: the buffer is immutable, and only read while its snapshot is alive.
+    @usableFromInline let receivers: UnsafeBufferPointer<Receiver<Payload, Output>>
+    /// Whether a receiver is asynchronous: only then does `await send` suspend.
+    @usableFromInline let hasAsynchronousReceivers: Bool
 }
 
 /// The receivers of one send: one of a snapshot's dispatch lists, held through a strong reference to the snapshot. A
@@ -98,22 +82,19 @@ struct DispatchList<Payload: Sendable, Output: Sendable>: @unchecked Sendable {
 struct SnapshotList<Payload: Sendable, Output: Sendable>: Sendable {
     @usableFromInline let snapshot: Snapshot<Payload, Output>
     @usableFromInline let index: Int
-    /// Whether the list is every receiver (what `await send` runs) rather than the synchronous ones.
-    @usableFromInline let includesAsynchronous: Bool
 
     @inlinable
     @inline(__always)
-    init(_ snapshot: Snapshot<Payload, Output>, index: Int, includesAsynchronous: Bool) {
+    init(_ snapshot: Snapshot<Payload, Output>, index: Int) {
         self.snapshot = snapshot
         self.index = index
-        self.includesAsynchronous = includesAsynchronous
     }
 
     /// The receivers, valid while this list (which holds their snapshot) lives.
     @inlinable
     @inline(__always)
     var receivers: UnsafeBufferPointer<Receiver<Payload, Output>> {
-        includesAsynchronous ? snapshot.lists[index].all : snapshot.lists[index].synchronous
+        snapshot.lists[index].receivers
     }
 }
 

@@ -15,7 +15,8 @@ public struct Subscription: Sendable, Hashable, CustomStringConvertible {
         connection.cancel()
     }
 
-    /// Whether the receiver is still connected through this subscription.
+    /// Whether the receiver is still connected through this subscription: false once it is cancelled, and as soon as
+    /// its signal, its object sender or its receiver's owner is deallocated (before the signal has noticed).
     public var isConnected: Bool {
         connection.isConnected
     }

@@ -1,7 +1,7 @@
 import Beacon
 import Testing
 
-@Suite("muted, hasReceivers, receivers(for:)")
+@Suite("muted, hasReceivers, receivers")
 struct InspectionTests {
     @Test("muted runs no receiver until it returns")
     func muted() {
@@ -79,11 +79,13 @@ struct InspectionTests {
         let onlyX = signal.connect(from: .object(x)) { _ in }
         #expect(signal.hasReceivers(for: .object(x)))
         #expect(!signal.hasReceivers(for: .object(y)))
-        #expect(!signal.hasReceivers())
+        #expect(!signal.hasReceivers(for: nil))
+        #expect(signal.hasReceivers(), "a sender-specific receiver is a receiver of the signal")
 
         // Blinker still answers true here: it keeps an empty entry for x after the disconnect.
         onlyX.cancel()
         #expect(!signal.hasReceivers(for: .object(x)))
+        #expect(!signal.hasReceivers())
 
         signal.connect { _ in }
         #expect(signal.hasReceivers(for: .object(y)))

@@ -4,11 +4,11 @@ import Testing
 @Suite("Namespace")
 struct NamespaceTests {
     @Test("the same name gives the same signal; another name another signal")
-    func identity() {
+    func identity() throws {
         let namespace = Namespace()
-        let started = namespace.signal("request-started", of: RequestEvent.self, doc: "A request started.")
-        let startedAgain = namespace.signal("request-started", of: RequestEvent.self, doc: "ignored")
-        let finished = namespace.signal("request-finished", of: RequestEvent.self)
+        let started = try namespace.signal("request-started", of: RequestEvent.self, doc: "A request started.")
+        let startedAgain = try namespace.signal("request-started", of: RequestEvent.self, doc: "ignored")
+        let finished = try namespace.signal("request-finished", of: RequestEvent.self)
 
         #expect(started === startedAgain)
         #expect(started !== finished)
@@ -18,28 +18,28 @@ struct NamespaceTests {
     }
 
     @Test("a receiver connected through one lookup hears sends through another")
-    func sharedSignal() {
+    func sharedSignal() throws {
         let namespace = Namespace()
         let log = Log<Int>()
-        namespace.signal("tick", of: Int.self).connect { log.append($0) }
+        try namespace.signal("tick", of: Int.self).connect { log.append($0) }
 
-        namespace.signal("tick", of: Int.self).send(42)
+        try namespace.signal("tick", of: Int.self).send(42)
 
         #expect(log.entries == [42])
     }
 
     @Test("separate namespaces hold separate signals")
-    func separateNamespaces() {
-        #expect(Namespace().signal("same", of: Int.self) !== Namespace().signal("same", of: Int.self))
+    func separateNamespaces() throws {
+        #expect(try Namespace().signal("same", of: Int.self) !== Namespace().signal("same", of: Int.self))
     }
 
     @Test("the default namespace is one per process, from any task")
-    func defaultNamespace() async {
+    func defaultNamespace() async throws {
         let name = "beacon-tests.default-namespace"
-        let expected = Namespace.default.signal(name, of: String.self)
+        let expected = try Namespace.default.signal(name, of: String.self)
         let identifiers = await withTaskGroup(of: ObjectIdentifier.self) { group in
             for _ in 0..<16 {
-                group.addTask { ObjectIdentifier(Namespace.default.signal(name, of: String.self)) }
+                group.addTask { ObjectIdentifier(try! Namespace.default.signal(name, of: String.self)) }
             }
             return await group.reduce(into: Set<ObjectIdentifier>()) { $0.insert($1) }
         }
@@ -49,21 +49,27 @@ struct NamespaceTests {
     }
 
     @Test("signals whose receivers return values live in namespaces too")
-    func returningSignals() {
+    func returningSignals() throws {
         let namespace = Namespace()
-        let lookup = namespace.signal("lookup", of: String.self, returning: Int.self)
+        let lookup = try namespace.signal("lookup", of: String.self, returning: Int.self)
         lookup.connect { $0.count }
 
-        #expect(namespace.signal("lookup", of: String.self, returning: Int.self) === lookup)
+        #expect(try namespace.signal("lookup", of: String.self, returning: Int.self) === lookup)
         #expect(lookup.send("four").outputs == [4])
     }
 
-    @Test("asking for a name with another payload type stops the program")
-    func typeMismatch() async {
-        await #expect(processExitsWith: .failure) {
-            let namespace = Namespace()
-            _ = namespace.signal("request-started", of: Int.self)
-            _ = namespace.signal("request-started", of: String.self)
+    @Test("asking for a name with another payload type throws an error naming both types, and keeps the signal")
+    func typeMismatch() throws {
+        let namespace = Namespace()
+        let started = try namespace.signal("request-started", of: Int.self)
+
+        let error = #expect(throws: SignalError.self) {
+            try namespace.signal("request-started", of: String.self)
         }
+
+        #expect(error?.code == .signalTypeMismatch)
+        #expect(error?.description.contains("ReturningSignal<Int, ()>") == true)
+        #expect(error?.description.contains("ReturningSignal<String, ()>") == true)
+        #expect(try namespace.signal("request-started", of: Int.self) === started)
     }
 }

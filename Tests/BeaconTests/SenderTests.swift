@@ -147,7 +147,7 @@ struct SenderTests {
         )
     }
 
-    @Test("a Hashable object is an object sender or a value sender, as the caller says")
+    @Test("a Hashable object is an object sender however it is given; wrapped in a struct it is a value")
     func hashableObjects() {
         final class Route: Hashable, Sendable {
             let path: String
@@ -156,19 +156,27 @@ struct SenderTests {
             func hash(into hasher: inout Hasher) { hasher.combine(path) }
         }
         let signal = Signal<Int>()
-        let byIdentity = Log<Int>()
-        let byValue = Log<Int>()
+        let byObject = Log<Int>()
+        let byValueSpelling = Log<Int>()
+        let byEquality = Log<Int>()
+        struct RouteKey: Hashable, Sendable { let route: Route }
         let route = Route("/hello")
         let equalRoute = Route("/hello")
-        signal.connect(from: .object(route)) { byIdentity.append($0) }
-        signal.connect(from: .value(route)) { byValue.append($0) }
+        signal.connect(from: .object(route)) { byObject.append($0) }
+        signal.connect(from: .value(route)) { byValueSpelling.append($0) }
+        signal.connect(from: .value(RouteKey(route: route))) { byEquality.append($0) }
 
         signal.send(1, from: .object(equalRoute))
         signal.send(2, from: .value(equalRoute))
-        signal.send(3, from: .object(route))
+        signal.send(3, from: .value(route))
+        signal.send(4, from: .object(route))
+        signal.send(5, from: .value(RouteKey(route: equalRoute)))
 
-        #expect(byIdentity.entries == [3])
-        #expect(byValue.entries == [2])
+        #expect(byObject.entries == [3, 4])
+        #expect(byValueSpelling.entries == [3, 4])
+        #expect(byEquality.entries == [5])
+        #expect(Sender.value(route) == .object(route))
+        #expect(Sender.object(route) != .object(equalRoute))
     }
 
     @Test("a receiver connected for any sender and for sender X runs once for X")

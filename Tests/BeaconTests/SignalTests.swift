@@ -78,7 +78,8 @@ struct SignalTests {
         signal = nil
 
         #expect(weakSignal == nil)
-        #expect(result?.map(\.receiver) == [first])
+        #expect(result?.map(\.receiver) == [first, asynchronous])
+        #expect(result?.errors.map(\.receiver) == [asynchronous], "the plain send could not run it")
         #expect(awaited?.map(\.receiver) == [first, asynchronous])
     }
 
@@ -91,7 +92,7 @@ struct SignalTests {
         }
     }
 
-    @Test("send runs the synchronous receivers; await send runs all, in registration order")
+    @Test("send runs the synchronous receivers and reports the asynchronous ones; await send runs all, in order")
     func synchronousAndAsynchronousReceivers() async {
         let signal = Signal<String>()
         let log = Log<String>()
@@ -102,20 +103,18 @@ struct SignalTests {
         }
         signal.connect { log.append("sync C \($0)") }
 
-        let synchronousResult = signalSentSynchronously(signal, "1")
+        let synchronousResult = signal.sendSynchronously("1")
         #expect(log.entries == ["sync A 1", "sync C 1"])
-        #expect(synchronousResult.count == 2)
+        #expect(synchronousResult.count == 3)
+        #expect(synchronousResult.outputs.count == 2)
+        #expect(synchronousResult.errors.map(\.receiver) == [synchronousResult[1].receiver])
+        #expect((synchronousResult.errors.first?.error as? SignalError)?.code == .asynchronousReceiverNotRun)
 
         log.removeAll()
         let asynchronousResult = await signal.send("2")
         #expect(log.entries == ["sync A 2", "async B 2", "sync C 2"])
         #expect(asynchronousResult.count == 3)
         #expect(asynchronousResult[1].receiver.isAsynchronous)
-    }
-
-    /// The plain `send`, reached from a synchronous context (an asynchronous one picks `await send`).
-    private func signalSentSynchronously(_ signal: Signal<String>, _ payload: String) -> SendResult<String, Void> {
-        signal.send(payload)
     }
 
     @Test("await send returns typed results of asynchronous receivers")

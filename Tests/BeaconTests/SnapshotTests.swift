@@ -65,7 +65,7 @@ struct SnapshotTests {
         signal.published.word.store(word & PublishedSnapshot<Int, Void>.addressMask, ordering: .relaxed)
 
         signal.send(1)
-        let hasReceivers = signal.hasReceivers()
+        let hasReceivers = signal.hasReceivers(for: nil)
 
         signal.published.word.store(word, ordering: .relaxed)
         #expect(received.value == 1)

@@ -10,6 +10,6 @@ struct AppLifecycleService: Service {
         // Returns when graceful shutdown reaches this service; throws when the group is cancelled instead, and then
         // nothing is sent: the app is not stopping in order.
         try await gracefulShutdown()
-        await app.emit(app.signals.appStopping, AppStopping(uptime: .now - started), logger: app.logger)
+        await app.emit(app.signals.appStopping, AppStopping(uptime: .now - started))
     }
 }

@@ -30,8 +30,8 @@ public final class BeaconApp: Sendable {
     public let redaction: Redaction
     /// The app's logger; request loggers derive from it and add the request id (`hb.request.id`).
     public let logger: Logger
-    /// The app's signals; the app is their sender.
-    public let signals = WebSignals()
+    /// The app's signals; the app is their sender. Their receivers' errors are logged once each, on ``logger``.
+    public let signals: WebSignals
     let errorHandlers = ErrorHandlers()
 
     /// - Parameters:
@@ -50,6 +50,7 @@ public final class BeaconApp: Sendable {
         self.isDebug = debug
         self.redaction = redaction
         self.logger = logger
+        self.signals = WebSignals(onReceiverError: BeaconApp.receiverErrorLogger(logger))
     }
 
     /// The app as a signal sender: `signal.connect(from: app.sender) { … }` hears only this app's sends.

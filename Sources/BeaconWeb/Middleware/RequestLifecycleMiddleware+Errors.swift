@@ -61,7 +61,7 @@ extension RequestLifecycleMiddleware {
         logger: Logger
     ) async -> (Response, (any Error)?) {
         let exception = RequestException(request: scope, error: error, duration: .now - scope.startInstant)
-        await app.emit(app.signals.gotRequestException, exception, logger: logger)
+        await app.emit(app.signals.gotRequestException, exception)
         logger.error("\(RequestLog.exceptionLine(for: scope))", error: error, source: RequestLog.source)
         let errorContext = internalServerErrorContext(error, scope: scope, format: format)
         if let handler = app.errorHandlers.handler(forStatus: .internalServerError) {

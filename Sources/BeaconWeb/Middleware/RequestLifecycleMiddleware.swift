@@ -45,8 +45,8 @@ public struct RequestLifecycleMiddleware<Context: BeaconRequestContext>: RouterM
 
         var unhandledError: (any Error)?
         var response = await withLogger(logger) { _ -> Response in
-            await app.emit(app.signals.appContextPushed, AppContextChange(request: scope, error: nil), logger: logger)
-            await app.emit(app.signals.requestStarted, RequestStarted(request: scope), logger: logger)
+            await app.emit(app.signals.appContextPushed, AppContextChange(request: scope, error: nil))
+            await app.emit(app.signals.requestStarted, RequestStarted(request: scope))
             do {
                 return try await next(request, context)
             } catch {
@@ -64,11 +64,11 @@ public struct RequestLifecycleMiddleware<Context: BeaconRequestContext>: RouterM
                 let duration = ContinuousClock.now - start
                 logger.info("\(RequestLog.line(for: scope, status: status, duration: duration))", source: RequestLog.source)
                 let finished = RequestFinished(request: scope, status: status, headers: headers, duration: duration)
-                await app.emit(app.signals.requestFinished, finished, logger: logger)
+                await app.emit(app.signals.requestFinished, finished)
                 let error = endingError ?? writeError
-                await app.emit(app.signals.requestTearingDown, RequestTeardown(request: scope, error: error), logger: logger)
-                await app.emit(app.signals.appContextTearingDown, AppContextChange(request: scope, error: error), logger: logger)
-                await app.emit(app.signals.appContextPopped, AppContextChange(request: scope, error: nil), logger: logger)
+                await app.emit(app.signals.requestTearingDown, RequestTeardown(request: scope, error: error))
+                await app.emit(app.signals.appContextTearingDown, AppContextChange(request: scope, error: error))
+                await app.emit(app.signals.appContextPopped, AppContextChange(request: scope, error: nil))
             }
         }
         response.body = response.body.finishing(with: completion)

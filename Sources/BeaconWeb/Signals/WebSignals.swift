@@ -4,7 +4,7 @@ public import Beacon
 ///
 /// Receivers run in the order they connected. Synchronous receivers run in the request's task; asynchronous ones are
 /// awaited there too, one after another. A receiver that throws does not stop the others nor the request: its error
-/// is logged once, with the request id. A slow receiver costs the request its own time and no more; the
+/// goes to the signals' error handler, which ``BeaconApp`` sets to log it once, with the request id. A slow receiver costs the request its own time and no more; the
 /// `requestFinished` and `requestTearingDown` receivers run after the response has been written.
 ///
 /// Per request, in this order:
@@ -37,24 +37,32 @@ public final class WebSignals: Sendable {
     public let templateRendered: Signal<TemplateRendering>
     public let messageFlashed: Signal<FlashedMessage>
 
-    /// A fresh set of signals in a namespace of their own.
-    public init() {
+    /// A fresh set of signals in a namespace of their own, whose receivers' errors go to `onReceiverError`.
+    public init(onReceiverError: ReceiverErrorHandler? = nil) {
         let namespace = Namespace()
         self.namespace = namespace
-        requestStarted = namespace.signal("request-started", doc: "A request came in; sent before routing.")
-        requestFinished = namespace.signal("request-finished", doc: "The response has been written.")
-        gotRequestException = namespace.signal(
+        // A fresh namespace has no signal of another type under any name: these lookups cannot throw.
+        func signal<Payload: Sendable>(_ name: String, doc: String) -> Signal<Payload> {
+            do {
+                return try namespace.signal(name, doc: doc, onReceiverError: onReceiverError)
+            } catch {
+                preconditionFailure("BeaconWeb: \(error)")
+            }
+        }
+        requestStarted = signal("request-started", doc: "A request came in; sent before routing.")
+        requestFinished = signal("request-finished", doc: "The response has been written.")
+        gotRequestException = signal(
             "got-request-exception",
             doc: "A route threw an error that is not an HTTP error and that no error handler takes."
         )
-        requestTearingDown = namespace.signal("request-tearing-down", doc: "The request is over; always the last request signal.")
-        appContextPushed = namespace.signal("appcontext-pushed", doc: "An application context was pushed for a request.")
-        appContextTearingDown = namespace.signal("appcontext-tearing-down", doc: "A request's application context is torn down.")
-        appContextPopped = namespace.signal("appcontext-popped", doc: "A request's application context was popped.")
-        appStarted = namespace.signal("app-started", doc: "The HTTP server listens.")
-        appStopping = namespace.signal("app-stopping", doc: "The HTTP server has stopped; the application is stopping.")
-        beforeRenderTemplate = namespace.signal("before-render-template", doc: "A template is about to be rendered.")
-        templateRendered = namespace.signal("template-rendered", doc: "A template was rendered.")
-        messageFlashed = namespace.signal("message-flashed", doc: "A message was flashed to the user.")
+        requestTearingDown = signal("request-tearing-down", doc: "The request is over; always the last request signal.")
+        appContextPushed = signal("appcontext-pushed", doc: "An application context was pushed for a request.")
+        appContextTearingDown = signal("appcontext-tearing-down", doc: "A request's application context is torn down.")
+        appContextPopped = signal("appcontext-popped", doc: "A request's application context was popped.")
+        appStarted = signal("app-started", doc: "The HTTP server listens.")
+        appStopping = signal("app-stopping", doc: "The HTTP server has stopped; the application is stopping.")
+        beforeRenderTemplate = signal("before-render-template", doc: "A template is about to be rendered.")
+        templateRendered = signal("template-rendered", doc: "A template was rendered.")
+        messageFlashed = signal("message-flashed", doc: "A message was flashed to the user.")
     }
 }
