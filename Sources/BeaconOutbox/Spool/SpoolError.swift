@@ -1,24 +1,9 @@
+public import BeaconEvents
+
 /// A spool operation that failed on the file system.
-public struct SpoolError: Error, Hashable, CustomStringConvertible {
-    /// What kind of failure it is. Compare with the static members; new codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case cannotOpen = "cannot_open"
-            case writeFailed = "write_failed"
-            case readFailed = "read_failed"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-
-        /// The spool directory or a segment could not be created or opened.
-        public static var cannotOpen: Self { .init(.cannotOpen) }
-        /// Writing or syncing failed (disk full, permissions, I/O error): the records were not spooled.
-        public static var writeFailed: Self { .init(.writeFailed) }
-        /// Reading spooled records failed.
-        public static var readFailed: Self { .init(.readFailed) }
-
-        public var description: String { base.rawValue }
-    }
+public struct SpoolError: CodedError {
+    /// What kind of problem it is: compare with the static members; new codes may be added.
+    public typealias Code = ErrorCode<SpoolError>
 
     public let code: Code
     public let message: String
@@ -29,4 +14,13 @@ public struct SpoolError: Error, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension ErrorCode where Failure == SpoolError {
+    /// The spool directory or a segment could not be created or opened.
+    public static var cannotOpen: Self { .init("cannot_open") }
+    /// Writing or syncing failed (disk full, permissions, I/O error): the records were not spooled.
+    public static var writeFailed: Self { .init("write_failed") }
+    /// Reading spooled records failed.
+    public static var readFailed: Self { .init("read_failed") }
 }

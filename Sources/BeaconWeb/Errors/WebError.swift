@@ -1,19 +1,9 @@
+public import BeaconEvents
+
 /// An error of BeaconWeb's own, with a code to match on and a description for people.
-public struct WebError: Error, Hashable, CustomStringConvertible {
-    /// What went wrong.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String, Hashable, Sendable {
-            case responseNotWritten = "response_not_written"
-        }
-
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-
-        /// The response was dropped before it was written, typically because the client went away first.
-        public static var responseNotWritten: Self { .init(.responseNotWritten) }
-
-        public var description: String { base.rawValue }
-    }
+public struct WebError: CodedError {
+    /// What kind of problem it is: compare with the static members; new codes may be added.
+    public typealias Code = ErrorCode<WebError>
 
     public let code: Code
     public let message: String
@@ -24,4 +14,9 @@ public struct WebError: Error, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension ErrorCode where Failure == WebError {
+    /// The response was dropped before it was written, typically because the client went away first.
+    public static var responseNotWritten: Self { .init("response_not_written") }
 }

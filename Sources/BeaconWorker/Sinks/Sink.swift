@@ -37,28 +37,9 @@ protocol JournaledSink: EventSink {
 }
 
 /// Why a sink could not make events durable.
-public struct SinkError: Error, Hashable, CustomStringConvertible {
-    /// What kind of problem it is. Compare with the static members; new codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private let name: String
-        private init(_ name: String) { self.name = name }
-
-        /// Writing, flushing or rotating a file failed.
-        public static var fileWrite: Self { .init("file_write") }
-        /// Sending to syslog failed.
-        public static var syslog: Self { .init("syslog") }
-        /// The SMTP server could not be reached, or answered with a temporary (4xx) error.
-        public static var smtpUnavailable: Self { .init("smtp_unavailable") }
-        /// The SMTP server refused the mail for good (5xx).
-        public static var smtpRejected: Self { .init("smtp_rejected") }
-        /// The journal could not be written.
-        public static var journal: Self { .init("journal") }
-        /// A sink of a user's kind failed; `name` says how (`webhook_unavailable`), in snake case.
-        public static func custom(_ name: String) -> Self { .init(name) }
-
-        /// The code as it appears in logs and dead-letter headers, e.g. `file_write`.
-        public var description: String { name }
-    }
+public struct SinkError: CodedError {
+    /// What kind of problem it is: compare with the static members; new codes may be added.
+    public typealias Code = ErrorCode<SinkError>
 
     /// What kind of problem it is.
     public let code: Code
@@ -79,4 +60,19 @@ public struct SinkError: Error, Hashable, CustomStringConvertible {
 
     /// `app.log: No space left on device`.
     public var description: String { "\(sink): \(message)" }
+}
+
+extension ErrorCode where Failure == SinkError {
+    /// Writing, flushing or rotating a file failed.
+    public static var fileWrite: Self { .init("file_write") }
+    /// Sending to syslog failed.
+    public static var syslog: Self { .init("syslog") }
+    /// The SMTP server could not be reached, or answered with a temporary (4xx) error.
+    public static var smtpUnavailable: Self { .init("smtp_unavailable") }
+    /// The SMTP server refused the mail for good (5xx).
+    public static var smtpRejected: Self { .init("smtp_rejected") }
+    /// The journal could not be written.
+    public static var journal: Self { .init("journal") }
+    /// A sink of a user's kind failed; `name` says how (`webhook_unavailable`), in snake case.
+    public static func custom(_ name: String) -> Self { .init(name) }
 }
