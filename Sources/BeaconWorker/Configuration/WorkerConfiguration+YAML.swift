@@ -165,7 +165,8 @@ extension WorkerConfiguration {
     private static func sink(_ name: String, of kind: some SinkKind, node: YAMLReader, directory: String) throws(WorkerConfigurationError) -> Sink {
         var filter = kind.defaultFilter
         var options: [(name: String, value: YAMLReader)] = []
-        for (key, member) in try node.members(allowed: SinkKey.allCases.map(\.rawValue) + kind.settingKeys.sorted()) { $0 } where !member.isNull {
+        let allowed = kind.settingKeys.union(SinkKey.allCases.map(\.rawValue))
+        for (key, member) in try node.members(allowed: Array(allowed)) { allowed.contains($0) ? $0 : nil } where !member.isNull {
             switch key {
             case "type": continue
             case "level":
