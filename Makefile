@@ -15,7 +15,7 @@ test: prerequisites
 	$(MAKE) --no-print-directory chaos-short
 
 ## The signal and outbox tests under ThreadSanitizer (their lock-free snapshot and buffers), in a build folder of
-## their own. CI runs it after `make test`; a full sanitized build takes about as long as a normal one.
+## their own. TSan does not see Synchronization.Mutex (a futex), so it reports accesses inside `withLock` as races.
 test-tsan:
 	$(SWIFT) test --sanitize=thread --scratch-path .build-tsan --filter 'BeaconTests|BeaconOutboxTests'
 
