@@ -3,6 +3,7 @@ import BeaconAMQP
 import BeaconEvents
 import BeaconWorker
 import Foundation
+import Logging
 
 /// `worker dead list|replay [--limit N]`.
 struct DeadCommand: AsyncParsableCommand {
@@ -22,7 +23,9 @@ struct DeadCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try settings.load()
-            let letters = try await reportingFailure { try await DeadLetters(configuration: configuration).list(limit: limit) }
+            let letters = try await reportingFailure {
+                try await DeadLetters(configuration: configuration, logger: Logger(label: "beacon.worker.dead")).list(limit: limit)
+            }
             if letters.isEmpty { print("\(configuration.broker.deadLetterQueue) is empty") }
             for (index, letter) in letters.enumerated() { print(letter.describe(number: index + 1) + "\n") }
         }
@@ -43,7 +46,7 @@ struct DeadCommand: AsyncParsableCommand {
             let bar = ProgressBar(label: "replaying")
             let terminal = isatty(2) == 1
             let result = try await reportingFailure {
-                try await DeadLetters(configuration: configuration).replay(limit: limit) { done, total in
+                try await DeadLetters(configuration: configuration, logger: Logger(label: "beacon.worker.dead")).replay(limit: limit) { done, total in
                     guard terminal || done == total else { return }
                     FileHandle.standardError.write(
                         Data(((terminal ? "\r" : "") + bar.render(done: done, total: total) + (done == total ? "\n" : "")).utf8)

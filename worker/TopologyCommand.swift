@@ -1,5 +1,6 @@
 import ArgumentParser
 import BeaconWorker
+import Logging
 
 /// `worker topology`: declare the exchange and queues, and print what exists.
 struct TopologyCommand: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct TopologyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try settings.load()
-        let report = TopologyReport(configuration: configuration)
+        let report = TopologyReport(configuration: configuration, logger: Logger(label: "beacon.worker.topology"))
         let rows = try await reportingFailure { try await report.declare() }
         print(report.table(rows))
     }

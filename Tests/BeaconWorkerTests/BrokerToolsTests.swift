@@ -14,7 +14,7 @@ import Testing
 @Suite(.serialized) struct BrokerToolsTests {
     @Test func declaresTheTopologyIdempotentlyWithRetryQueuesThatLeadBack() async throws {
         let world = try TestWorld(smtpURL: "smtp://127.0.0.1:1")
-        let report = TopologyReport(configuration: world.configuration)
+        let report = TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology"))
         _ = try await report.declare()
         let rows = try await report.declare()
         #expect(
@@ -40,7 +40,7 @@ import Testing
     @Test func quorumQueuesAreAnOption() async throws {
         var world = try TestWorld()
         world.configuration.broker.queueType = .quorum
-        _ = try await TopologyReport(configuration: world.configuration).declare()
+        _ = try await TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology")).declare()
         let listed = try TestServices.rabbitmqctl("-q", "list_queues", "name", "type", "--no-table-headers")
         let line = listed.split(separator: "\n").first { $0.hasPrefix(world.filesQueue + "\t") }
         #expect(line?.hasSuffix("quorum") == true, "\(listed)")
@@ -49,7 +49,7 @@ import Testing
     @Test func deadLettersAreListedThenReplayedToTheirQueue() async throws {
         let world = try TestWorld()
         try await TestBroker.with { broker in
-            _ = try await TopologyReport(configuration: world.configuration).declare()
+            _ = try await TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology")).declare()
             let event = Fixtures.event("replay me")
             let letters: [(body: [UInt8], headers: AMQPTable)] = [
                 (
@@ -78,7 +78,7 @@ import Testing
                 )
                 #expect(outcome.isConfirmed)
             }
-            let dead = DeadLetters(configuration: world.configuration)
+            let dead = DeadLetters(configuration: world.configuration, logger: Logger(label: "test.dead"))
             let listed = try await dead.list(limit: nil)
             #expect(listed.map(\.reason) == ["file_write", "invalid_json"])
             #expect(listed[1].isPoison && !listed[0].isPoison)
@@ -117,7 +117,7 @@ import Testing
     @Test func tailShowsMatchingEventsAndLeavesNothingBehind() async throws {
         let world = try TestWorld()
         try await TestBroker.with { broker in
-            _ = try await TopologyReport(configuration: world.configuration).declare()
+            _ = try await TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology")).declare()
             let lines = Mutex<[String]>([])
             var logger = Logger(label: "test.tail")
             logger.logLevel = .warning

@@ -2,6 +2,7 @@ import BeaconAMQP
 import BeaconEvents
 import Foundation
 import IntegrationSupport
+import Logging
 import Testing
 
 @testable import BeaconWorker
@@ -52,7 +53,7 @@ import Testing
     @Test func sigtermFinishesWhatIsInHandAndExitsZero() async throws {
         let world = try TestWorld()
         try await TestBroker.with { broker in
-            _ = try await TopologyReport(configuration: world.configuration).declare()
+            _ = try await TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology")).declare()
             let events = (0..<20_000).map { Fixtures.event("stream \($0)") }
             try await broker.publish(events, to: world)
             let worker = try WorkerProcess(
@@ -77,7 +78,7 @@ import Testing
     @Test func killNineMidStreamThenRestartLosesNothingAndWritesNothingTwice() async throws {
         let world = try TestWorld()
         try await TestBroker.with { broker in
-            _ = try await TopologyReport(configuration: world.configuration).declare()
+            _ = try await TopologyReport(configuration: world.configuration, logger: Logger(label: "test.topology")).declare()
             let events = (0..<30_000).map { Fixtures.event("stream \($0) " + String(repeating: "x", count: $0 % 50)) }
             try await broker.publish(events, to: world)
             let yaml = try world.writeYAML()

@@ -40,7 +40,8 @@ public struct DeadLetters: Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
 
-    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "beacon.worker.dead")) {
+    /// Works on the dead-letter queue of `configuration`, logging the broker connection to `logger`.
+    public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }

@@ -16,7 +16,8 @@ public struct TopologyReport: Sendable {
     let configuration: WorkerConfiguration
     let logger: Logger
 
-    public init(configuration: WorkerConfiguration, logger: Logger = Logger(label: "beacon.worker.topology")) {
+    /// Works on the topology of `configuration`, logging the broker connection to `logger`.
+    public init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
