@@ -188,16 +188,10 @@ extension WorkerConfiguration {
         return Sink(name: name, filter: filter, kind: .init(kind, settings: try kind.settings(from: settings)))
     }
 
-    /// A kind's options by key: their names were checked against the kind's keys when the sink was read.
-    private static func keyed<Key: RawRepresentable<String>>(
-        _ options: [(name: String, value: YAMLReader)],
-        _: Key.Type
-    ) -> [(key: Key, value: YAMLReader)] {
-        options.compactMap { option in Key(rawValue: option.name).map { ($0, option.value) } }
-    }
-
-    static func fileSink(_ options: [(name: String, value: YAMLReader)], node: YAMLReader) throws(WorkerConfigurationError) -> FileSinkConfiguration {
-        let options = keyed(options, FileSinkKey.self)
+    static func fileSink(
+        _ options: [(key: FileSinkKey, value: YAMLReader)],
+        node: YAMLReader
+    ) throws(WorkerConfigurationError) -> FileSinkConfiguration {
         guard let path = options.first(where: { $0.key == .path })?.value else { throw node.error(.missingKey, "a file sink needs a path") }
         var file = FileSinkConfiguration(path: try nonEmpty(path))
         var formatNode: YAMLReader?
@@ -258,8 +252,7 @@ extension WorkerConfiguration {
         return .size(maxBytes: try maxBytes.byteCount(), backupCount: backupCount)
     }
 
-    static func syslogSink(_ options: [(name: String, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
-        let options = keyed(options, SyslogSinkKey.self)
+    static func syslogSink(_ options: [(key: SyslogSinkKey, value: YAMLReader)]) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
         var syslog = SyslogSinkConfiguration()
         for (key, value) in options {
             switch key {
@@ -295,11 +288,10 @@ extension WorkerConfiguration {
     }
 
     static func mailSink(
-        _ options: [(name: String, value: YAMLReader)],
+        _ options: [(key: MailSinkKey, value: YAMLReader)],
         node: YAMLReader,
         directory: String
     ) throws(WorkerConfigurationError) -> MailSinkConfiguration {
-        let options = keyed(options, MailSinkKey.self)
         let defaults = MailTemplatePaths(directory: directory)
         var smtp = SMTPConfiguration()
         var from = "beacon@localhost"

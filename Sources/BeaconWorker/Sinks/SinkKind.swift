@@ -94,6 +94,11 @@ public struct SinkSettings {
 
     private func value(_ key: String) -> YAMLReader? { options.first { $0.name == key }?.value }
 
+    /// The options by a stock kind's key enum: their names are the kind's ``SinkKind/settingKeys``, checked already.
+    func options<Key: RawRepresentable<String>>(_: Key.Type) -> [(key: Key, value: YAMLReader)] {
+        options.compactMap { option in Key(rawValue: option.name).map { ($0, option.value) } }
+    }
+
     /// A single value, or nil when absent.
     public func string(_ key: String) throws(WorkerConfigurationError) -> String? { try value(key)?.string() }
 
@@ -172,7 +177,7 @@ struct FileSinkKind: SinkKind {
     var settingKeys: Set<String> { Set(FileSinkKey.allCases.map(\.rawValue)) }
 
     func settings(from yaml: SinkSettings) throws(WorkerConfigurationError) -> FileSinkConfiguration {
-        try WorkerConfiguration.fileSink(yaml.options, node: yaml.node)
+        try WorkerConfiguration.fileSink(yaml.options(FileSinkKey.self), node: yaml.node)
     }
 
     func makeSink(settings: FileSinkConfiguration, context: SinkContext) throws(SinkError) -> any EventSink {
@@ -192,7 +197,7 @@ struct SyslogSinkKind: SinkKind {
     var settingKeys: Set<String> { Set(SyslogSinkKey.allCases.map(\.rawValue)) }
 
     func settings(from yaml: SinkSettings) throws(WorkerConfigurationError) -> SyslogSinkConfiguration {
-        try WorkerConfiguration.syslogSink(yaml.options)
+        try WorkerConfiguration.syslogSink(yaml.options(SyslogSinkKey.self))
     }
 
     func makeSink(settings: SyslogSinkConfiguration, context: SinkContext) throws(SinkError) -> any EventSink {
@@ -213,7 +218,7 @@ struct MailSinkKind: SinkKind {
     static let patterns = [TopicPattern("*.error.*")!, TopicPattern("*.log.*")!]
 
     func settings(from yaml: SinkSettings) throws(WorkerConfigurationError) -> MailSinkConfiguration {
-        try WorkerConfiguration.mailSink(yaml.options, node: yaml.node, directory: yaml.configurationDirectory)
+        try WorkerConfiguration.mailSink(yaml.options(MailSinkKey.self), node: yaml.node, directory: yaml.configurationDirectory)
     }
 
     func makeSink(settings: MailSinkConfiguration, context: SinkContext) throws(SinkError) -> any EventSink {
