@@ -41,8 +41,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
     ],
     targets: [
+        // MARK: Internal: Synchronization's Mutex, made visible to ThreadSanitizer in `make test-tsan`'s build.
+        .target(name: "BeaconSynchronization", swiftSettings: swiftSettings),
+
         // MARK: Signals — no dependencies beyond the standard library and Synchronization.
-        .target(name: "Beacon", swiftSettings: swiftSettings),
+        .target(name: "Beacon", dependencies: ["BeaconSynchronization"], swiftSettings: swiftSettings),
 
         // MARK: The event schema, shared by every producer and consumer.
         .target(name: "BeaconEvents", swiftSettings: swiftSettings),
@@ -72,6 +75,7 @@ let package = Package(
             name: "BeaconOutbox",
             dependencies: [
                 "BeaconEvents",
+                "BeaconSynchronization",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -257,7 +261,7 @@ let package = Package(
             path: "Tests/IntegrationSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BeaconTests", dependencies: ["Beacon"], swiftSettings: swiftSettings),
+        .testTarget(name: "BeaconTests", dependencies: ["Beacon", "BeaconSynchronization"], swiftSettings: swiftSettings),
         .testTarget(name: "BeaconEventsTests", dependencies: ["BeaconEvents", "IntegrationSupport"], swiftSettings: swiftSettings),
         // The outbox's state machine, buffer and spool without a broker: builds without rabbitmq-c.
         .testTarget(
@@ -265,6 +269,7 @@ let package = Package(
             dependencies: [
                 "BeaconEvents",
                 "BeaconOutbox",
+                "BeaconSynchronization",
                 "IntegrationSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import BeaconSynchronization
 import Synchronization
 
 /// Signals by name: asking twice for the same name returns the same signal. Blinker's `Namespace`.
@@ -38,7 +39,7 @@ public final class Namespace: Sendable {
         doc: String? = nil,
         onReceiverError: ReceiverErrorHandler? = nil
     ) throws(SignalError) -> ReturningSignal<Payload, Output> {
-        let found: Result<ReturningSignal<Payload, Output>, SignalError> = signals.withLock { signals in
+        let found: Result<ReturningSignal<Payload, Output>, SignalError> = signals.withTracedLock { signals in
             guard let existing = signals[name] else {
                 let signal = ReturningSignal<Payload, Output>(name: name, doc: doc, onReceiverError: onReceiverError)
                 signals[name] = signal
@@ -59,6 +60,6 @@ public final class Namespace: Sendable {
 
     /// The names of the signals in this namespace, sorted.
     public var names: [String] {
-        signals.withLock { $0.keys.sorted() }
+        signals.withTracedLock { $0.keys.sorted() }
     }
 }

@@ -1,3 +1,4 @@
+import BeaconSynchronization
 import Synchronization
 
 /// A signal whose receivers return nothing: the common case, and the type of Flask's signals.
@@ -81,13 +82,13 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
 
     /// Runs `body` on the registry under the lock, changing nothing.
     func readRegistry<Result>(_ body: (borrowing Registry) -> Result) -> Result {
-        registry.withLock { body($0) }
+        registry.withTracedLock { body($0) }
     }
 
     /// The published snapshot as the registry has it, for a send that found the published word out of references.
     @usableFromInline
     func registeredSnapshot() -> Snapshot<Payload, Output>? {
-        registry.withLock { registry in
+        registry.withTracedLock { registry in
             registry.publishedSnapshot.map { unsafeDowncast($0, to: Snapshot<Payload, Output>.self) }
         }
     }
@@ -101,7 +102,7 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
     /// connect and send), announces the connections and disconnections on the meta-signals, and lets go of what the
     /// update removed.
     func updateRegistry<Result: Sendable>(_ update: (inout Registry) -> Result) -> Result {
-        let (result, aftermath) = registry.withLock { registry in
+        let (result, aftermath) = registry.withTracedLock { registry in
             let generation = registry.generation
             registry.removeDeadConnections()
             let result = update(&registry)

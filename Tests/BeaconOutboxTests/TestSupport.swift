@@ -1,4 +1,5 @@
 import BeaconEvents
+import BeaconSynchronization
 import Foundation
 import Synchronization
 
@@ -9,7 +10,7 @@ final class ConfirmingTransport: EventTransport {
     let messages = Mutex<[OutboxMessage]>([])
 
     func publish(_ messages: [OutboxMessage], completion: @escaping @Sendable ([TransportOutcome]) -> Void) {
-        self.messages.withLock { $0 += messages }
+        self.messages.withTracedLock { $0 += messages }
         completion(Array(repeating: .confirmed, count: messages.count))
     }
 }
@@ -63,13 +64,13 @@ final class BlockingCall<Value: Sendable>: Sendable {
     init(_ work: @escaping @Sendable () -> Value) {
         Thread {
             let value = work()
-            self.result.withLock { $0 = value }
+            self.result.withTracedLock { $0 = value }
             self.done.signal()
         }.start()
     }
 
     /// What `work` returned; nil until it has.
-    var value: Value? { result.withLock { $0 } }
+    var value: Value? { result.withTracedLock { $0 } }
 
     func finished(within limit: TimeInterval = 30) -> Bool {
         done.wait(timeout: .now() + limit) == .success

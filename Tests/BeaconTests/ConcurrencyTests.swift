@@ -1,4 +1,5 @@
 import Beacon
+import BeaconSynchronization
 import Synchronization
 import Testing
 
@@ -80,10 +81,10 @@ struct ConcurrencyTests {
             log.append("first \(value)")
             if value == 1 {
                 signal.connect(late)
-                doomed.withLock { $0?.cancel() }
+                doomed.withTracedLock { $0?.cancel() }
             }
         }
-        doomed.withLock { $0 = signal.connect { log.append("doomed \($0)") } }
+        doomed.withTracedLock { $0 = signal.connect { log.append("doomed \($0)") } }
 
         signal.send(1)
         #expect(log.entries == ["first 1", "doomed 1"])
@@ -98,10 +99,10 @@ struct ConcurrencyTests {
         let signal = Signal<Int>()
         let count = Counter()
         let subscription = Mutex<Subscription?>(nil)
-        subscription.withLock { stored in
+        subscription.withTracedLock { stored in
             stored = signal.connect { _ in
                 count.increment()
-                subscription.withLock { $0?.cancel() }
+                subscription.withTracedLock { $0?.cancel() }
             }
         }
 

@@ -1,3 +1,4 @@
+import BeaconSynchronization
 import Synchronization
 
 /// A thread-safe, append-only record of what receivers saw.
@@ -5,15 +6,15 @@ final class Log<Entry: Sendable>: Sendable {
     private let storage = Mutex<[Entry]>([])
 
     func append(_ entry: Entry) {
-        storage.withLock { $0.append(entry) }
+        storage.withTracedLock { $0.append(entry) }
     }
 
     var entries: [Entry] {
-        storage.withLock { $0 }
+        storage.withTracedLock { $0 }
     }
 
     func removeAll() {
-        storage.withLock { $0.removeAll() }
+        storage.withTracedLock { $0.removeAll() }
     }
 }
 

@@ -1,4 +1,5 @@
 import BeaconEvents
+import BeaconSynchronization
 import DequeModule
 import Synchronization
 
@@ -35,13 +36,13 @@ final class EventBuffer: Sendable {
         self.capacity = capacity
     }
 
-    var count: Int { state.withLock { $0.events.count } }
+    var count: Int { state.withTracedLock { $0.events.count } }
 
     /// True once graceful shutdown has begun.
-    var isClosing: Bool { state.withLock { $0.isClosing } }
+    var isClosing: Bool { state.withTracedLock { $0.isClosing } }
 
     func append(_ event: Event) -> AppendResult {
-        let (result, waiter) = state.withLock { state -> (AppendResult, CheckedContinuation<Void, Never>?) in
+        let (result, waiter) = state.withTracedLock { state -> (AppendResult, CheckedContinuation<Void, Never>?) in
             if state.isClosed { return (.closed, nil) }
             guard state.events.count < capacity else { return (.full, nil) }
             if state.events.isEmpty { state.oldestArrival = .now }
@@ -57,7 +58,7 @@ final class EventBuffer: Sendable {
 
     /// Everything buffered, oldest first, and when the oldest came in; the buffer is left empty.
     func takeAll() -> (events: [Event], oldestArrival: ContinuousClock.Instant?) {
-        state.withLock { state in
+        state.withTracedLock { state in
             let taken = (events: Array(state.events), oldestArrival: state.oldestArrival)
             state.events.removeAll(keepingCapacity: true)
             state.oldestArrival = nil
@@ -71,7 +72,7 @@ final class EventBuffer: Sendable {
         let wakeCount = min(max(1, count), capacity)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
+                let ready = state.withTracedLock { state in
                     if state.isWakePending || state.events.count >= wakeCount || state.isClosing || Task.isCancelled {
                         state.isWakePending = false
                         return true
@@ -89,7 +90,7 @@ final class EventBuffer: Sendable {
 
     /// Wakes the consumer (now, or at its next wait).
     func wake() {
-        let waiter = state.withLock { state in
+        let waiter = state.withTracedLock { state in
             let waiter = state.waiter
             state.waiter = nil
             if waiter == nil { state.isWakePending = true }
@@ -100,13 +101,13 @@ final class EventBuffer: Sendable {
 
     /// Starts graceful shutdown: wakes the consumer so that it can flush.
     func beginClosing() {
-        state.withLock { $0.isClosing = true }
+        state.withTracedLock { $0.isClosing = true }
         wake()
     }
 
     /// Closes the buffer and returns what it still held. Later appends get `.closed`.
     func close() -> [Event] {
-        state.withLock { state in
+        state.withTracedLock { state in
             state.isClosing = true
             state.isClosed = true
             let events = Array(state.events)

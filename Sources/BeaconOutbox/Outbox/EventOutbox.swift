@@ -1,4 +1,5 @@
 public import BeaconEvents
+import BeaconSynchronization
 import Dispatch
 public import Logging
 public import ServiceLifecycle
@@ -238,7 +239,7 @@ public final class EventOutbox: Service, Sendable {
             var machine = StateMachine(configuration: configuration, spoolIsEmpty: spool.isEmpty, now: .now)
             counters.modeChanged(isSpooling: machine.isSpooling)
             while true {
-                for completion in completions.withLock({ completions in
+                for completion in completions.withTracedLock({ completions in
                     defer { completions.removeAll(keepingCapacity: true) }
                     return completions
                 }) {
@@ -337,7 +338,7 @@ public final class EventOutbox: Service, Sendable {
     }
 
     private func complete(_ completion: Completion) {
-        completions.withLock { $0.append(completion) }
+        completions.withTracedLock { $0.append(completion) }
         buffer.wake()
     }
 

@@ -1,3 +1,4 @@
+import BeaconSynchronization
 import Foundation
 import Synchronization
 public import SystemPackage
@@ -102,19 +103,19 @@ public final class EventSpool: Sendable {
     }
 
     deinit {
-        state.withLock { $0.closeFiles() }
+        state.withTracedLock { $0.closeFiles() }
     }
 
     /// True when no record is waiting.
     public var isEmpty: Bool { statistics.records == 0 }
 
     /// What the spool holds now; never waits for a write or a sync in progress (it may lag one that is).
-    public var statistics: Statistics { counters.withLock { $0 } }
+    public var statistics: Statistics { counters.withTracedLock { $0 } }
 
     /// Copies the counters of `state` for ``statistics``; called under the files' lock after they change.
     private func publishCounters(of state: borrowing State) {
         let statistics = state.statistics
-        counters.withLock { $0 = statistics }
+        counters.withTracedLock { $0 = statistics }
     }
 
     /// Appends records at the tail, in order, and syncs them to disk.
@@ -123,7 +124,7 @@ public final class EventSpool: Sendable {
     /// are not in the spool; the caller counts them as dropped).
     @discardableResult
     public func append(_ records: some Collection<Record>) throws(SpoolError) -> Int {
-        try state.withLock { state throws(SpoolError) in
+        try state.withTracedLock { state throws(SpoolError) in
             defer { publishCounters(of: state) }
             var pending: [UInt8] = []
             var pendingRecords = 0
@@ -156,7 +157,7 @@ public final class EventSpool: Sendable {
     ) throws(SpoolError) -> (
         records: [Record], end: Position
     ) {
-        try state.withLock { state throws(SpoolError) in
+        try state.withTracedLock { state throws(SpoolError) in
             var position = max(position ?? state.cursor, state.cursor)
             var records: [Record] = []
             while records.count < maximumCount {
@@ -180,7 +181,7 @@ public final class EventSpool: Sendable {
 
     /// Forgets every record up to `position` (delivered), moving the cursor and deleting finished segments.
     public func remove(through position: Position) throws(SpoolError) {
-        try state.withLock { state throws(SpoolError) in
+        try state.withTracedLock { state throws(SpoolError) in
             defer { publishCounters(of: state) }
             guard position > state.cursor else { return }
             let removed = try state.countRecords(from: state.cursor, to: position, directory: directory)
