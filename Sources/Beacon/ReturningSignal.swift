@@ -74,8 +74,12 @@ public final class ReturningSignal<Payload: Sendable, Output: Sendable>: Sendabl
         loadMetaSignals().receiverConnected
     }
 
-    /// Emitted after a receiver disconnects, for whatever reason: cancelled, its sender or its owner deallocated
-    /// (announced when the registry removes it, see the type's documentation). Blinker's `receiver_disconnected`.
+    /// Emitted after a receiver disconnects, for whatever reason: cancelled, its sender or its owner deallocated.
+    /// Blinker's `receiver_disconnected`.
+    ///
+    /// A deallocated owner or object sender is announced as it goes when it held the subscription in a
+    /// ``SubscriptionSet``; otherwise with the signal's next send, connect or disconnect (Swift has no callback on
+    /// deallocation, where Blinker uses weak-reference callbacks). Either way the connection is over at once.
     public var receiverDisconnected: MetaSignal {
         loadMetaSignals().receiverDisconnected
     }

@@ -2,7 +2,8 @@
 ///
 /// A connection lasts until it is cancelled, its signal is deallocated, or its object sender or receiver's owner is
 /// deallocated. Dropping the `Subscription` does not disconnect (as in Blinker, connecting is not scoped); for a scoped
-/// connection use `connected(_:from:during:)`.
+/// connection use `connected(_:from:during:)`, and to end connections with an object, ``store(in:)`` them in a
+/// ``SubscriptionSet`` it holds.
 public struct Subscription: Sendable, Hashable, CustomStringConvertible {
     let connection: any ConnectionHandle
 
