@@ -1,5 +1,6 @@
-/// A parsed JSON document (RFC 8259). Objects keep their members in document order.
-enum JSONValue: Equatable {
+/// A parsed JSON document (RFC 8259). Objects keep their members in document order. `package`: BeaconTasks converts
+/// it to and from its public value type.
+package enum JSONValue: Equatable {
     case null
     case bool(Bool)
     /// A number without fraction or exponent that fits in 64 bits.
@@ -9,7 +10,7 @@ enum JSONValue: Equatable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -41,7 +42,7 @@ enum JSONValue: Equatable {
     }
 
     /// The value as compact JSON.
-    func appendJSON(to bytes: inout [UInt8]) {
+    package func appendJSON(to bytes: inout [UInt8]) {
         switch self {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
