@@ -14,7 +14,7 @@ package struct JSONParser {
         package var offset: Int
     }
 
-    package static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONDocument {
         let result: Result<JSONValue, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer)
             return Result { () throws(Failure) in try parser.parseDocument() }

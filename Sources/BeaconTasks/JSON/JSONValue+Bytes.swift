@@ -28,14 +28,14 @@ extension JSONValue {
     /// The value as compact JSON (no spaces), UTF-8.
     public var jsonBytes: [UInt8] {
         var bytes: [UInt8] = []
-        BeaconEvents.JSONValue(self).appendJSON(to: &bytes)
+        JSONDocument(self).appendJSON(to: &bytes)
         return bytes
     }
 
     /// The value as compact JSON text.
     public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
-    private init(_ parsed: BeaconEvents.JSONValue) {
+    private init(_ parsed: JSONDocument) {
         switch parsed {
         case .null: self = .null
         case .bool(let value): self = .bool(value)
@@ -48,7 +48,7 @@ extension JSONValue {
     }
 }
 
-extension BeaconEvents.JSONValue {
+extension JSONDocument {
     fileprivate init(_ value: BeaconTasks.JSONValue) {
         switch value {
         case .null: self = .null
