@@ -362,6 +362,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BeaconTasksTests",
+            dependencies: ["BeaconAMQP", "BeaconEvents", "BeaconTasks", "IntegrationSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProjectTests",
             dependencies: ["IntegrationSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
