@@ -207,6 +207,36 @@ private let celeryOnly: Set<String> = ["argsrepr", "kwargsrepr", "origin"]
         #expect(try decoded.arguments(for: SendReceipt.self) == Self.arguments)
     }
 
+    @Test func everyOptionSurvivesTheWire() throws {
+        var message = try TaskMessage(
+            SendReceipt.self,
+            arguments: Self.arguments,
+            options: TaskOptions(
+                countdown: .milliseconds(1500),
+                expires: .at(Self.now.addingTimeInterval(3600)),
+                taskID: "t-1",
+                idempotencyKey: "receipt-42",
+                requestID: "req-7",
+                timeLimits: TaskTimeLimits(soft: .seconds(30), hard: .seconds(45)),
+                retries: 2,
+                priority: 3,
+                replyTo: "amq.rabbitmq.reply-to",
+                ignoreResult: true,
+                parentID: "p-1",
+                rootID: "r-1",
+                origin: "web@host"
+            ),
+            now: Self.now
+        )
+        message.otherHeaders["x-trace"] = "abc"
+        let wire = message.wire(now: Self.now)
+        #expect(wire.properties.expiration == "3600000")
+        let decoded = try TaskMessage(properties: wire.properties, body: wire.body)
+        #expect(decoded == message)
+        #expect(decoded.requestID == "req-7" && decoded.idempotencyKey == "receipt-42")
+        #expect(decoded.eta == Self.now.addingTimeInterval(1.5))
+    }
+
     @Test func positionalArgumentsGoAsArgsAndComeBack() throws {
         let message = try TaskMessage(Add.self, arguments: Add.Arguments(x: 2, y: 3))
         #expect(message.args == [2, 3])
@@ -238,6 +268,9 @@ private let celeryOnly: Set<String> = ["argsrepr", "kwargsrepr", "origin"]
             static var defaultOptions: TaskOptions { TaskOptions(queue: "slow", ignoreResult: true) }
         }
         #expect(try TaskMessage(Nightly.self, arguments: NoArguments()).ignoreResult)
+        #expect(try TaskMessage(Nightly.self, arguments: NoArguments()).wire().routingKey == "slow")
+        #expect(try TaskMessage(Nightly.self, arguments: NoArguments()).wire(routingKey: "other").routingKey == "other")
+        #expect(try TaskMessage(name: "ops.plain").wire().routingKey == "celery")
         #expect(try TaskMessage(Nightly.self, arguments: NoArguments(), options: TaskOptions()).ignoreResult == false)
     }
 

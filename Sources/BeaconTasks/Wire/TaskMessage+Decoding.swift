@@ -69,6 +69,7 @@ extension TaskMessage {
         self.otherHeaders = AMQPTable(headers.table.entries.filter { !TaskHeader.known.contains($0.key) })
         self.replyTo = properties.replyTo
         self.priority = properties.priority ?? 0
+        self.queue = nil
         guard retries >= 0 else { throw TaskDecodingError(.invalidHeader, "header \"retries\": \(retries) is negative") }
     }
 }

@@ -13,8 +13,9 @@ extension TaskMessage {
     /// headers in Celery's order with void for Python's `None` (but no `argsrepr`/`kwargsrepr`, and `origin` only
     /// when set), then Beacon's `beacon-…` headers and ``otherHeaders``; body `[args, kwargs, embed]`.
     ///
-    /// `routingKey` is the queue's name through the default exchange (`celery` is Celery's default queue).
-    public func wire(routingKey: String = "celery", exchange: String = "", now: Date = Date()) -> TaskWireMessage {
+    /// `routingKey` is the queue's name through the default exchange; when `nil`, ``queue``, or else `celery`
+    /// (Celery's default queue).
+    public func wire(routingKey: String? = nil, exchange: String = "", now: Date = Date()) -> TaskWireMessage {
         var properties = AMQPProperties(
             contentType: "application/json",
             contentEncoding: "utf-8",
@@ -30,7 +31,12 @@ extension TaskMessage {
             properties.expiration = String(max(0, Int64(microseconds) / 1000))
         }
         let body: JSONValue = [.array(args), .object(kwargs), .object(embed.json)]
-        return TaskWireMessage(exchange: exchange, routingKey: routingKey, properties: properties, body: body.jsonBytes)
+        return TaskWireMessage(
+            exchange: exchange,
+            routingKey: routingKey ?? queue ?? "celery",
+            properties: properties,
+            body: body.jsonBytes
+        )
     }
 
     /// The headers, in Celery's order (`as_task_v2`).

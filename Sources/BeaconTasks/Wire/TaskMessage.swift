@@ -62,6 +62,9 @@ public struct TaskMessage: Sendable, Hashable {
     public var replyTo: String?
     /// The AMQP priority (`priority` property).
     public var priority: UInt8
+    /// The queue to publish to (``TaskOptions/queue``); not part of the message on the wire, so `nil` for a
+    /// received one.
+    public var queue: String?
 
     /// A message for the task `name` with these arguments, as Celery's `send_task` builds it: `countdown` becomes
     /// `eta` = `now` + countdown, `expires` = `now` + delay when relative.
@@ -115,6 +118,7 @@ public struct TaskMessage: Sendable, Hashable {
         self.embed = embed
         self.replyTo = options.replyTo
         self.priority = options.priority
+        self.queue = options.queue
     }
 
     /// A message for `task` with these arguments and `options` (the task's ``TaskDefinition/defaultOptions`` when
