@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "BeaconLogging", targets: ["BeaconLogging"]),
         .library(name: "BeaconWeb", targets: ["BeaconWeb"]),
         .library(name: "BeaconWorker", targets: ["BeaconWorker"]),
+        .library(name: "BeaconTasks", targets: ["BeaconTasks"]),
         .library(name: "BeaconTesting", targets: ["BeaconTesting"]),
         .library(name: "BeaconWebTesting", targets: ["BeaconWebTesting"]),
         .executable(name: "web", targets: ["web"]),
@@ -189,6 +190,10 @@ let package = Package(
             exclude: ["worker.yaml", "templates"],
             swiftSettings: swiftSettings
         ),
+
+        // MARK: Tasks: definitions, Celery protocol v2 on the wire, retry and delay plans. Pure: no broker I/O, so it
+        // needs BeaconAMQP's model types only.
+        .target(name: "BeaconTasks", dependencies: ["BeaconAMQP", "BeaconEvents"], swiftSettings: swiftSettings),
 
         // MARK: Helpers for users' tests: any producer (no Hummingbird), and web apps.
         .target(
@@ -359,6 +364,12 @@ let package = Package(
                 "NightlyReport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BeaconTasksTests",
+            dependencies: ["BeaconAMQP", "BeaconEvents", "BeaconTasks", "IntegrationSupport"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

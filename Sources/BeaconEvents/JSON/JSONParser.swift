@@ -1,20 +1,20 @@
 /// A strict RFC 8259 parser: one document, no trailing garbage, no control characters in strings, valid UTF-8,
-/// nesting at most ``maximumDepth`` deep.
-struct JSONParser {
-    static let maximumDepth = 32
+/// nesting at most ``maximumDepth`` deep. `package`: BeaconTasks reads Celery messages with it.
+package struct JSONParser {
+    package static let maximumDepth = 32
 
     /// Why a document is not JSON.
-    struct Failure: Error, Equatable {
-        enum Reason: Equatable {
+    package struct Failure: Error, Equatable {
+        package enum Reason: Equatable {
             case invalidUTF8
             case syntax(String)
         }
-        var reason: Reason
+        package var reason: Reason
         /// The byte offset where it went wrong.
-        var offset: Int
+        package var offset: Int
     }
 
-    static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONDocument {
         let result: Result<JSONValue, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer)
             return Result { () throws(Failure) in try parser.parseDocument() }

@@ -1,15 +1,20 @@
-/// A parsed JSON document (RFC 8259). Objects keep their members in document order.
-enum JSONValue: Equatable {
+/// The name this module's code uses; the type is `JSONDocument`, so that it does not clash with BeaconTasks' public
+/// `JSONValue` in code of the package that imports both.
+typealias JSONValue = JSONDocument
+
+/// A parsed JSON document (RFC 8259). Objects keep their members in document order. `package`: BeaconTasks converts
+/// it to and from its public value type.
+package enum JSONDocument: Equatable {
     case null
     case bool(Bool)
     /// A number without fraction or exponent that fits in 64 bits.
     case integer(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
+    case array([JSONDocument])
+    case object([(key: String, value: JSONDocument)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONDocument, rhs: JSONDocument) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -41,7 +46,7 @@ enum JSONValue: Equatable {
     }
 
     /// The value as compact JSON.
-    func appendJSON(to bytes: inout [UInt8]) {
+    package func appendJSON(to bytes: inout [UInt8]) {
         switch self {
         case .null: bytes.append(contentsOf: "null".utf8)
         case .bool(let value): bytes.append(contentsOf: (value ? "true" : "false").utf8)
