@@ -128,6 +128,11 @@ struct Registry {
         DispatchPlan.receivers(of: registrations.filter { $0.deathReason == nil && sender.reaches($0) })
     }
 
+    /// The receiver of `connection` while it lasts: registered, with its sender and owner alive.
+    func liveReceiver(of connection: any ConnectionHandle) -> (any RegisteredReceiver)? {
+        registrations.first { $0.connection === connection && $0.deathReason == nil }?.receiver
+    }
+
     /// Whose receivers an inspection lists.
     enum SenderFilter {
         /// Those a send from this sender (nil: from no sender) reaches.

@@ -147,7 +147,7 @@ extension ReturningSignal {
         guard let connection = subscription.connection as? Connection<Payload, Output>, connection.signal === self else {
             return nil
         }
-        return connection.receiver
+        return readRegistry { $0.liveReceiver(of: connection) }.map { unsafeDowncast($0, to: Receiver<Payload, Output>.self) }
     }
 
     func disconnect(_ connection: Connection<Payload, Output>) {

@@ -19,8 +19,10 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
         case noReceivers
         /// Each of these receivers ran and returned `()`: `Output` is `Void` and none threw.
         case allReturnedVoid(SnapshotList<Payload, Output>)
-        /// What each receiver did, with what the errors tell of the send.
-        case recorded(ContiguousArray<Element>, SendContext<Payload>)
+        /// What each receiver did, with what the errors tell of the send. Indirect: the send's context holds a copy of
+        /// the payload, which would make every result (and every send returning one) as large as the payload; this
+        /// case allocates anyway, for its array.
+        indirect case recorded(ContiguousArray<Element>, SendContext<Payload>)
     }
 
     @usableFromInline let storage: Storage
