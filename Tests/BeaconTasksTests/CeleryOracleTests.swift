@@ -8,9 +8,9 @@ import Testing
 /// Celery's own `app.amqp.as_task_v2` builds the message for the same inputs, and py-amqp says which field type
 /// each header gets on the wire; Beacon's encoding must agree, but for `argsrepr`, `kwargsrepr` and `origin`.
 ///
-/// Needs Celery 5.7 in a Python: `BEACON_CELERY_PYTHON`, or `var/celery/bin/python` in the repository
-/// (`python3 -m venv var/celery && var/celery/bin/pip install celery==5.7.0`). Skipped without it.
-@Suite(.enabled(if: CeleryOracle.python != nil, "no Python with Celery 5.7 (set BEACON_CELERY_PYTHON or make var/celery)"))
+/// Needs Celery 5.7 in a Python (``TestServices/celeryPython()``: scripts/test-services makes one with
+/// scripts/celery-python): skipped in a plain `swift test`, a failure under `make test` without it.
+@Suite
 struct CeleryOracleTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let label: String
@@ -68,7 +68,7 @@ struct CeleryOracleTests {
         options.taskID = "99999999-9999-4999-8999-999999999999"
         let message = try TaskMessage(name: "proj.oracle", args: testCase.args, kwargs: testCase.kwargs, options: options, now: Self.now)
         let wire = message.wire(now: Self.now)
-        let celery = try CeleryOracle.asTaskV2(testCase.python)
+        let celery = try CeleryOracle.asTaskV2(testCase.python, python: try TestServices.celeryPython())
 
         let ours: [JSONValue] = wire.properties.headers.map { .array([.string($0.key), CeleryOracle.tagged($0.value)]) }
         let theirs = celery["headers"]!.arrayValue!.filter { !["argsrepr", "kwargsrepr", "origin"].contains($0.arrayValue![0].stringValue!) }
@@ -80,26 +80,8 @@ struct CeleryOracleTests {
 }
 
 enum CeleryOracle {
-    /// A Python interpreter that imports Celery 5.7, if there is one.
-    static let python: String? = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates: [String?] = [
-            ProcessInfo.processInfo.environment["BEACON_CELERY_PYTHON"], root.appendingPathComponent("var/celery/bin/python").path,
-        ]
-        return candidates.compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) && hasCelery($0) }
-    }()
-
-    private static func hasCelery(_ python: String) -> Bool {
-        do {
-            try ExternalCommand.run(python, ["-c", "import celery, sys; sys.exit(0 if celery.__version__.startswith('5.7') else 1)"])
-            return true
-        } catch {
-            return false
-        }
-    }
-
     /// Runs as_task_v2 with these keyword arguments; answers `{"headers": [[name, tagged value]…], "properties", "body"}`.
-    static func asTaskV2(_ arguments: String) throws -> JSONValue {
+    static func asTaskV2(_ arguments: String, python: String) throws -> JSONValue {
         let script = """
             import json, sys
             from datetime import datetime, timezone
@@ -129,7 +111,7 @@ enum CeleryOracle {
                 'body': json.loads(kombu_dumps(message.body)),
             }))
             """
-        let output = try ExternalCommand.run(python!, ["-c", script])
+        let output = try ExternalCommand.run(python, ["-c", script])
         let line = output.split(separator: "\n").last.map(String.init) ?? ""
         return try JSONValue.parse(Array(line.utf8))
     }

@@ -18,6 +18,9 @@ public enum TestServices {
     /// `smtp://127.0.0.1:PORT`: the test SMTP server.
     public static func smtpURL() throws -> String { try variable("BEACON_TEST_SMTP_URL") }
 
+    /// A Python interpreter with Celery 5.7 (scripts/celery-python): the peer of the task protocol's tests.
+    public static func celeryPython() throws -> String { try variable("BEACON_TEST_CELERY_PYTHON") }
+
     /// The Maildir where the test SMTP server stores every mail it accepts.
     public static func maildir() throws -> Maildir { Maildir(URL(fileURLWithPath: try variable("BEACON_TEST_MAILDIR"))) }
 
