@@ -13,43 +13,45 @@ public struct SendResult<Payload: Sendable, Output: Sendable>: Sendable {
     /// A receiver that ran, with what it returned or threw.
     public typealias Element = (receiver: Receiver<Payload, Output>, result: Result<Output, any Error>)
 
-    @usableFromInline
-    enum Storage: Sendable {
-        /// No receiver ran.
-        case noReceivers
-        /// Each of these receivers ran and returned `()`: `Output` is `Void` and none threw.
-        case allReturnedVoid(SnapshotList<Payload, Output>)
-        /// What each receiver did, with what the errors tell of the send. Indirect: the send's context holds a copy of
-        /// the payload, which would make every result (and every send returning one) as large as the payload; this
-        /// case allocates anyway, for its array.
-        indirect case recorded(ContiguousArray<Element>, SendContext<Payload>)
-    }
-
-    @usableFromInline let storage: Storage
+    /// The receivers that ran, when each returned `()` (`Output` is `Void` and none threw); nil otherwise.
+    @usableFromInline let ranVoid: SnapshotList<Payload, Output>?
+    /// What each receiver did, with what the errors tell of the send, when that is not implied by `ranVoid`.
+    /// A class: it holds the send's context, a copy of the payload, which inline would make every result (and every
+    /// send returning one) as large as the payload; such a result allocates anyway, for its array.
+    @usableFromInline let recorded: RecordedResults<Payload, Output>?
 
     @inlinable
     @inline(__always)
-    init(_ storage: Storage) {
-        self.storage = storage
+    init(ranVoid: consuming SnapshotList<Payload, Output>) {
+        self.ranVoid = ranVoid
+        self.recorded = nil
+    }
+
+    @inlinable
+    @inline(__always)
+    init(recorded: RecordedResults<Payload, Output>) {
+        self.ranVoid = nil
+        self.recorded = recorded
     }
 
     /// The result of a send that ran no receiver.
     @inlinable
     @inline(__always)
     init() {
-        self.storage = .noReceivers
+        self.ranVoid = nil
+        self.recorded = nil
     }
 
     /// The errors the receivers threw, each with its receiver, in call order.
     public var errors: [ReceiverError<Payload, Output>] {
-        guard case .recorded(let elements, let context) = storage else {
+        guard let recorded else {
             return []
         }
-        return elements.compactMap { element in
+        return recorded.elements.compactMap { element in
             guard case .failure(let error) = element.result else {
                 return nil
             }
-            return ReceiverError(receiver: element.receiver, error: error, context: context)
+            return ReceiverError(receiver: element.receiver, error: error, context: recorded.context)
         }
     }
 
@@ -65,33 +67,25 @@ extension SendResult: RandomAccessCollection {
 
     /// The number of receivers that ran.
     public var endIndex: Int {
-        switch storage {
-        case .noReceivers: 0
-        case .allReturnedVoid(let list): list.receivers.count
-        case .recorded(let elements, _): elements.count
-        }
+        recorded?.elements.count ?? ranVoid?.receivers.count ?? 0
     }
 
     /// The receiver that ran `position`-th, with its result.
     public subscript(position: Int) -> Element {
-        switch storage {
-        case .noReceivers:
-            preconditionFailure("SendResult: index \(position) out of range")
-        case .allReturnedVoid(let list):
-            // An unsafe buffer, which checks no bounds in a release build.
-            let receivers = list.receivers
-            precondition(receivers.indices.contains(position), "SendResult: index \(position) out of range")
-            return (receivers[position], .success(() as! Output))
-        case .recorded(let elements, _):
-            return elements[position]
+        if let recorded {
+            return recorded.elements[position]
         }
+        // An unsafe buffer, which checks no bounds in a release build.
+        let receivers = ranVoid?.receivers ?? UnsafeBufferPointer(start: nil, count: 0)
+        precondition(receivers.indices.contains(position), "SendResult: index \(position) out of range")
+        return (receivers[position], .success(() as! Output))
     }
 }
 
 /// Collects one send's results receiver by receiver, recording nothing while every receiver returns `()`.
 @usableFromInline
 struct ResultRecorder<Payload: Sendable, Output: Sendable> {
-    /// nil while the results are implied by the receivers that ran (see ``SendResult/Storage/allReturnedVoid(_:)``).
+    /// nil while the results are implied by the receivers that ran (see ``SendResult/ranVoid``).
     @usableFromInline var recorded: ContiguousArray<SendResult<Payload, Output>.Element>?
     @usableFromInline let stopsAtFirstError: Bool
     /// Whether the send stopped at an error: the last recorded result. (Trivial fields only, so that keeping the
@@ -161,8 +155,21 @@ struct ResultRecorder<Payload: Sendable, Output: Sendable> {
         context: @autoclosure () -> SendContext<Payload>
     ) -> SendResult<Payload, Output> {
         if let recorded {
-            return SendResult(.recorded(recorded, context()))
+            return SendResult(recorded: RecordedResults(elements: recorded, context: context()))
         }
-        return SendResult(.allReturnedVoid(list))
+        return SendResult(ranVoid: list)
+    }
+}
+
+/// What each receiver of a send did, and what its errors tell of the send.
+@usableFromInline
+final class RecordedResults<Payload: Sendable, Output: Sendable>: Sendable {
+    @usableFromInline let elements: ContiguousArray<SendResult<Payload, Output>.Element>
+    @usableFromInline let context: SendContext<Payload>
+
+    @inlinable
+    init(elements: ContiguousArray<SendResult<Payload, Output>.Element>, context: SendContext<Payload>) {
+        self.elements = elements
+        self.context = context
     }
 }
