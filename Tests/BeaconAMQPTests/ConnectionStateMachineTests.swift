@@ -1,3 +1,4 @@
+import IntegrationSupport
 import Logging
 import Testing
 
@@ -7,18 +8,6 @@ import Testing
 @Suite("Connection state machine")
 struct ConnectionStateMachineTests {
     typealias Machine = Engine.StateMachine
-
-    /// A seeded generator (SplitMix64): the same jitter on every run.
-    struct FixedRandom: RandomNumberGenerator {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let lost = AMQPError(code: .socketError, message: "connection reset")
     static let refused = AMQPError(code: .accessRefused, message: "login refused", replyCode: 403)
@@ -41,7 +30,7 @@ struct ConnectionStateMachineTests {
     @Test("a failed attempt waits with exponential backoff, capped, then connects again when due")
     func backoff() {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         let delays = (0..<6).map { attempt -> Duration in
             let action = machine.attemptFailed(Self.lost, now: 1_000, using: &random)
             guard case .retry(let until, let delay, let next)? = action else {
@@ -65,7 +54,7 @@ struct ConnectionStateMachineTests {
 
     @Test("jitter takes up to its fraction off a delay, and spreads the delays")
     func jitter() {
-        var random = FixedRandom()
+        var random = SeededRandom()
         var delays: Set<Duration> = []
         for _ in 0..<100 {
             var machine = machine(reconnect: AMQPReconnectPolicy(initialDelay: .seconds(1), maximumDelay: .seconds(1), jitter: 0.5))
@@ -82,7 +71,7 @@ struct ConnectionStateMachineTests {
     @Test("a lost session retries from the first delay again, whatever came before")
     func lossAfterConnecting() {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         _ = machine.attemptFailed(Self.lost, now: 0, using: &random)
         _ = machine.retryIsDue(now: .max)
         _ = machine.attemptSucceeded()
@@ -93,7 +82,7 @@ struct ConnectionStateMachineTests {
     @Test("a failure outside its phase is ignored: a loss during an attempt is the attempt's, an attempt failure while connected never happens")
     func failuresOutOfPhase() {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         let result5 = machine.sessionLost(Self.lost, now: 0, using: &random)
         #expect(result5 == nil)
         #expect(machine.phase == .connecting(attempt: 0))
@@ -109,7 +98,7 @@ struct ConnectionStateMachineTests {
     @Test("fail fast: the first attempt's error ends the connection, even a transient one")
     func failFast() {
         var machine = machine(.failFast)
-        var random = FixedRandom()
+        var random = SeededRandom()
         #expect(!machine.willRetry(after: Self.lost))
         let result8 = machine.attemptFailed(Self.lost, now: 0, using: &random)
         #expect(result8 == .close(Self.lost))
@@ -120,7 +109,7 @@ struct ConnectionStateMachineTests {
     @Test("fail fast applies to the first attempt only: once connected, losses are retried")
     func failFastThenConnected() {
         var machine = machine(.failFast)
-        var random = FixedRandom()
+        var random = SeededRandom()
         _ = machine.attemptSucceeded()
         #expect(machine.willRetry(after: Self.lost))
         guard case .retry? = machine.sessionLost(Self.lost, now: 0, using: &random) else {
@@ -140,7 +129,7 @@ struct ConnectionStateMachineTests {
     )
     func permanentFirstErrors(code: AMQPError.Code) {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         let error = AMQPError(code: code, message: "refused")
         #expect(!machine.willRetry(after: error))
         let result9 = machine.attemptFailed(error, now: 0, using: &random)
@@ -153,7 +142,7 @@ struct ConnectionStateMachineTests {
     )
     func transientFirstErrors(code: AMQPError.Code) {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         guard case .retry? = machine.attemptFailed(AMQPError(code: code, message: "later"), now: 0, using: &random) else {
             Issue.record("expected a retry for \(code)")
             return
@@ -163,7 +152,7 @@ struct ConnectionStateMachineTests {
     @Test("reconnection disabled: a lost session closes with its error")
     func noReconnect() {
         var machine = machine(reconnect: .never)
-        var random = FixedRandom()
+        var random = SeededRandom()
         _ = machine.attemptSucceeded()
         #expect(!machine.willRetry(after: Self.lost))
         let result10 = machine.sessionLost(Self.lost, now: 0, using: &random)
@@ -180,7 +169,7 @@ struct ConnectionStateMachineTests {
         #expect(result12 == .none, "a second request only waits")
 
         var waiting = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         _ = waiting.attemptFailed(Self.lost, now: 0, using: &random)
         let result13 = waiting.closeRequested()
         #expect(result13 == .finishNow)
@@ -202,7 +191,7 @@ struct ConnectionStateMachineTests {
     @Test("a session lost while closing closes without an error: the application asked for it")
     func lostWhileClosing() {
         var machine = machine()
-        var random = FixedRandom()
+        var random = SeededRandom()
         _ = machine.attemptSucceeded()
         _ = machine.closeRequested()
         let result17 = machine.sessionLost(Self.lost, now: 0, using: &random)

@@ -71,19 +71,6 @@ extension AMQPTable {
     var sorted: [String: AMQPFieldValue] { Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) }) }
 }
 
-/// A deterministic random source (SplitMix64) for jitter tests.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Tasks for the tests.
 enum SendReceipt: TaskDefinition {
     static let name = "shop.send_receipt"

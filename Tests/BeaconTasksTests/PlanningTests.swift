@@ -1,4 +1,5 @@
 import BeaconAMQP
+import IntegrationSupport
 import Testing
 
 @testable import BeaconTasks
