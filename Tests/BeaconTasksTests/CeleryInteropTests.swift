@@ -85,10 +85,23 @@ import Testing
         @app.task(name='demo.fail')
         def fail(why):
             raise ValueError(why)
+
+        @app.task(name='demo.progress', bind=True)
+        def progress(self, steps):
+            for done in range(steps):
+                self.update_state(state='PROGRESS', meta={'done': done, 'total': steps})
+            return steps
+
+        @app.task(name='demo.flaky', bind=True, max_retries=2)
+        def flaky(self):
+            if self.request.retries < 2:
+                raise self.retry(countdown=0)
+            return self.request.retries
         """
 
     /// A Beacon client enqueues by name to a Python Celery worker (`--pool=solo`), which publishes the results to the
-    /// messages' direct reply-to address; the client reads them.
+    /// messages' direct reply-to address; the client reads them, skipping PROGRESS (`update_state`) and RETRY states
+    /// (a Celery retry is a new message with the same id and `reply_to`).
     @Test func aBeaconClientRunsTasksOnAPythonWorker() async throws {
         let python = try TestServices.celeryPython()
         let url = try TestServices.amqpURL()
@@ -110,12 +123,18 @@ import Testing
                 let sum = try await client.enqueue(name: "demo.add", args: [2, 3], options: TaskOptions(queue: queue))
                 let named = try await client.enqueue(name: "demo.add", kwargs: ["a": 20, "b": 22], options: TaskOptions(queue: queue))
                 let failing = try await client.enqueue(name: "demo.fail", kwargs: ["why": "kaput"], options: TaskOptions(queue: queue))
+                // PROGRESS and RETRY states come first; the handle waits for the final one.
+                let progress = try await client.enqueue(name: "demo.progress", kwargs: ["steps": 3], options: TaskOptions(queue: queue))
+                let flaky = try await client.enqueue(name: "demo.flaky", options: TaskOptions(queue: queue))
                 #expect(try await sum.result(timeout: .seconds(20)) == 5, "\(worker.output)")
                 #expect(try await named.result(timeout: .seconds(20)) == 42, "\(worker.output)")
                 let failure = try await #require(throws: TaskFailure.self) { try await failing.result(timeout: .seconds(20)) }
                 #expect(failure.type == "ValueError")
                 #expect(failure.module == "builtins")
                 #expect(failure.message == "kaput")
+                #expect(try await progress.result(timeout: .seconds(20)) == 3, "\(worker.output)")
+                #expect(try await flaky.result(timeout: .seconds(20)) == 2, "\(worker.output)")
+                #expect(client.intermediateStatesSkipped == 3 + 2)
             }
         } catch {
             await worker.stop()

@@ -85,6 +85,9 @@ public final class TaskClient: Sendable {
         return TaskHandle(id: message.id, slot: try await publish(message, wantsResult: wantsResult))
     }
 
+    /// How many intermediate result messages (RETRY, PROGRESS…) the client has read and skipped.
+    var intermediateStatesSkipped: Int { table.skipped.load(ordering: .relaxed) }
+
     /// Stops the reply consumer and closes the client's channel; handles still waiting end with
     /// ``TaskClientError/Code/closed``.
     public func close() async {
@@ -142,6 +145,8 @@ final class ReplyTable: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]?>([:])
+    /// Intermediate states read and skipped.
+    let skipped = Atomic<Int>(0)
 
     func register(_ taskID: String) -> ResultSlot {
         let slot = ResultSlot(taskID: taskID) { [weak self] id, identity in self?.forget(id, identity) }
@@ -202,6 +207,7 @@ final class ReplyTable: Sendable {
             return
         }
         guard result.state.isFinal else {
+            skipped.add(1, ordering: .relaxed)
             logger.trace("intermediate state skipped", metadata: ["task_id": "\(result.taskID)", "state": "\(result.state)"])
             return
         }
