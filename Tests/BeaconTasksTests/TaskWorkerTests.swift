@@ -211,6 +211,34 @@ import Testing
         await connection.close()
     }
 
+    /// A message that keeps coming back unacknowledged (a worker crashing on it) stops at the queue's delivery limit
+    /// and lands in the same dead-letter queue, with RabbitMQ's reason.
+    @Test func theDeliveryLimitDeadLettersToTheSameQueue() async throws {
+        try await TaskBroker.withClient { client, tools in
+            var worker = TaskWorker(connection: client.channel.connection, deadLetterQueue: dead, logger: TaskBroker.logger)
+            worker.addQueue(TaskQueue(queue, deliveryLimit: 1))
+            try await tools.declare(worker.topology)
+            let message = try TaskMessage(Sum.self, arguments: .init(a: 1, b: 1), options: TaskOptions(queue: queue, ignoreResult: true))
+            #expect(await tools.publish(message.wire().amqpMessage()) == .confirmed)
+            var deliveries = 0
+            let deadLettered = await eventually {
+                if let delivery = try? await tools.get(queue: queue) {
+                    deliveries += 1
+                    try? tools.reject(delivery, requeue: true)
+                }
+                return (try? await tools.checkQueue(dead).messageCount) == 1
+            }
+            #expect(deadLettered)
+            #expect(deliveries == 2)
+            let letter = try #require(try await TaskBroker.take(1, from: dead, tools: tools).first)
+            #expect(letter.properties.headers["x-first-death-reason"]?.stringValue == "delivery_limit")
+            #expect(letter.properties.headers["x-first-death-queue"]?.stringValue == queue)
+            #expect(try TaskMessage(delivery: letter).id == message.id)
+            try await tools.deleteQueue(queue)
+            try await tools.deleteQueue(dead)
+        }
+    }
+
     @Test func quorumQueuesAreDeclaredForAtLeastOnceDeadLettering() {
         let arguments = TaskQueue("shop", deliveryLimit: 3).arguments(deadLetterExchange: "beacon.tasks.dead")
         #expect(arguments["x-queue-type"]?.stringValue == "quorum")
