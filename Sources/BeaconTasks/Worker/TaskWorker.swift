@@ -191,7 +191,8 @@ struct TaskRunner: Sendable {
     let publisher: AMQPChannel
     let logger: Logger
 
-    /// Runs every delivery of `consumer` as a child task (the prefetch bounds how many) until the consumer ends.
+    /// Runs every delivery of `consumer` as a child task (the prefetch bounds how many) until the consumer ends, then
+    /// closes its channel.
     func consume(_ consumer: AMQPConsumer, queue: TaskQueue) async throws {
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
@@ -212,6 +213,8 @@ struct TaskRunner: Sendable {
             logger.info("stopping: finishing the tasks that run")
             Task { try? await consumer.cancel() }
         }
+        // Deliveries the broker sent after the cancel go back to the queue with the channel.
+        await consumer.channel.close()
         if let failure {
             logger.error("the consumer ended", metadata: ["error": "\(failure)"])
             throw failure
