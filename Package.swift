@@ -191,9 +191,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Tasks: definitions, Celery protocol v2 on the wire, retry and delay plans. Pure: no broker I/O, so it
-        // needs BeaconAMQP's model types only.
-        .target(name: "BeaconTasks", dependencies: ["BeaconAMQP", "BeaconEvents"], swiftSettings: swiftSettings),
+        // MARK: Tasks: definitions, Celery protocol v2 on the wire, retry and delay plans (pure), and the client and
+        // worker that enqueue and run them through RabbitMQ.
+        .target(
+            name: "BeaconTasks",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Helpers for users' tests: any producer (no Hummingbird), and web apps.
         .target(
@@ -368,7 +377,14 @@ let package = Package(
         ),
         .testTarget(
             name: "BeaconTasksTests",
-            dependencies: ["BeaconAMQP", "BeaconEvents", "BeaconTasks", "IntegrationSupport"],
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconEvents",
+                "BeaconTasks",
+                "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Runs external programs (rabbitmqctl, scripts, curl) for the tests.
 ///
@@ -20,6 +20,25 @@ public enum ExternalCommand {
     public static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("beacon-command-\(UUID().uuidString).out")
         defer { try? FileManager.default.removeItem(at: output) }
+        let pid = try spawn(executable, arguments, output: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        guard status == 0 else {
+            throw Failure(command: ([executable] + arguments).joined(separator: " "), status: status, output: text)
+        }
+        return text
+    }
+
+    /// Starts a program (found on `PATH` unless a path is given) and returns its PID without waiting for it: stdin from
+    /// /dev/null, stdout and stderr to `output`, an empty signal mask, the test's environment with `environment` added.
+    /// The caller reaps it (`waitpid`).
+    public static func spawn(
+        _ executable: String,
+        _ arguments: [String],
+        output: URL,
+        environment: [String: String] = [:]
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -36,15 +55,17 @@ public enum ExternalCommand {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
-        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        guard status == 0 else {
-            throw Failure(command: ([executable] + arguments).joined(separator: " "), status: status, output: text)
+        let spawned: Int32
+        if environment.isEmpty {
+            spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+        } else {
+            let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for variable in envp { free(variable) } }
+            spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         }
-        return text
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        return pid
     }
 
     /// ``run(_:_:)`` on a thread of its own, so that a command that takes seconds does not hold a cooperative thread.

@@ -9,7 +9,8 @@ extension AMQPChannel {
         }
     }
 
-    /// Starts consuming `queue` with manual acknowledgements; iterate the consumer for batches of deliveries.
+    /// Starts consuming `queue` with manual acknowledgements (unless `noAck`); iterate the consumer for batches of
+    /// deliveries.
     ///
     /// The consumer survives reconnects (it subscribes again, and the broker redelivers what was not acknowledged,
     /// with ``AMQPDelivery/redelivered`` set). It ends when cancelled, when its channel closes, or with
@@ -22,13 +23,17 @@ extension AMQPChannel {
     ///   - prefetch: if given, set first (see ``setPrefetch(_:)``).
     ///   - tag: the consumer tag; one is made up if `nil`.
     ///   - maximumBatchSize: most deliveries one iteration step yields.
+    ///   - noAck: the broker counts each delivery as acknowledged when it sends it (`no-ack`); do not acknowledge
+    ///     them. RabbitMQ's direct reply-to (`amq.rabbitmq.reply-to`) takes only such consumers, on the channel that
+    ///     publishes the requests.
     public func consume(
         queue: String,
         prefetch: UInt16? = nil,
         tag: String? = nil,
         maximumBatchSize: Int = 1024,
         exclusive: Bool = false,
-        arguments: AMQPTable = [:]
+        arguments: AMQPTable = [:],
+        noAck: Bool = false
     ) async throws(AMQPError) -> AMQPConsumer {
         let sink = ConsumerSink(maximumBatchSize: maximumBatchSize)
         let id = shared.id
@@ -43,6 +48,7 @@ extension AMQPChannel {
                 queue: queue,
                 exclusive: exclusive,
                 arguments: arguments,
+                noAck: noAck,
                 sink: sink
             )
             try engine.addConsumer(consumer, on: channel, session)

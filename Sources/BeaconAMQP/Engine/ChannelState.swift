@@ -19,14 +19,17 @@ final class ConsumerRegistration {
     let queue: String
     let exclusive: Bool
     let arguments: AMQPTable
+    /// The broker counts deliveries as acknowledged when it sends them (`no-ack`): RabbitMQ's direct reply-to needs it.
+    let noAck: Bool
     let sink: ConsumerSink
     var received: [AMQPDelivery] = []
 
-    init(tag: String, queue: String, exclusive: Bool, arguments: AMQPTable, sink: ConsumerSink) {
+    init(tag: String, queue: String, exclusive: Bool, arguments: AMQPTable, noAck: Bool = false, sink: ConsumerSink) {
         self.tag = tag
         self.queue = queue
         self.exclusive = exclusive
         self.arguments = arguments
+        self.noAck = noAck
         self.sink = sink
     }
 }

@@ -153,7 +153,7 @@ extension Engine {
                 scratch.bytes(consumer.queue),
                 scratch.bytes(consumer.tag),
                 0,
-                0,
+                consumer.noAck ? 1 : 0,
                 consumer.exclusive ? 1 : 0,
                 consumer.arguments.cTable(in: scratch)
             ),

@@ -22,7 +22,7 @@
 /// uses positional arguments (`add.delay(2, 3)`), give `Arguments` an `init(from:)` that reads an unkeyed container.
 ///
 /// `Date`s in arguments and outputs are ISO 8601 strings as Celery writes them (`2026-12-02T03:35:19.289477+00:00`).
-public protocol TaskDefinition {
+public protocol TaskDefinition: SendableMetatype {
     /// What the task takes; sent as `kwargs` (a JSON object) or `args` (a JSON array), see above.
     associatedtype Arguments: Codable & Sendable
     /// What the task returns: the `result` of its SUCCESS result message.

@@ -67,6 +67,8 @@ extension JSONDocument {
 enum TaskCoding {
     /// `value` as a JSON value.
     static func encode(_ value: some Encodable) throws -> JSONValue {
+        // As is: a round trip through Codable would lose the members' order (keyed containers have none).
+        if let json = value as? JSONValue { return json }
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var single = encoder.singleValueContainer()
@@ -82,6 +84,7 @@ enum TaskCoding {
 
     /// A `T` from a JSON value.
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+        if let same = value as? T { return same }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let single = try decoder.singleValueContainer()

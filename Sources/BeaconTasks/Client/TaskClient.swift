@@ -1,0 +1,220 @@
+public import BeaconAMQP
+import BeaconEvents
+public import Logging
+import Synchronization
+
+/// Enqueues tasks (Celery protocol v2, so that Beacon and Python Celery workers both run them) and reads their
+/// results through RabbitMQ's direct reply-to.
+///
+/// ```swift
+/// let client = try await TaskClient(connection: connection, logger: logger)
+/// let handle = try await client.enqueue(SendReceipt.self, .init(orderID: 42, email: "ada@example.com"),
+///                                       options: TaskOptions(queue: "shop"))
+/// let output = try await handle.result(timeout: .seconds(30))   // TaskFailure when the task failed
+/// ```
+///
+/// The client has one channel of its own: it publishes there (mandatory, with publisher confirms) and consumes the
+/// results there (`amq.rabbitmq.reply-to`, no-ack, as RabbitMQ requires: on the channel that publishes the
+/// requests). No reply queue is declared and nothing is left on the broker. A result comes to the client that
+/// enqueued the task, once, while its channel is open: replies to a channel that closed or reconnected meanwhile are
+/// lost (the task still ran), and their handles end with ``TaskClientError/Code/closed`` or a timeout.
+public final class TaskClient: Sendable {
+    /// RabbitMQ's direct reply-to pseudo-queue: the `reply_to` of a task whose caller awaits its result.
+    public static let directReplyTo = "amq.rabbitmq.reply-to"
+
+    /// The channel the client publishes and reads results on.
+    public let channel: AMQPChannel
+    private let consumer: AMQPConsumer
+    private let table: ReplyTable
+    private let logger: Logger
+
+    /// Opens the client's channel on `connection` and starts its reply consumer. The connection must be running (or
+    /// start running: requests wait for it).
+    ///
+    /// - Parameter logger: the client's own logging (results nobody waits for, unreadable results); the program
+    ///   bootstraps the logging system.
+    public init(connection: AMQPConnection, logger: Logger) async throws(AMQPError) {
+        let channel = try await connection.openChannel()
+        let consumer: AMQPConsumer
+        do {
+            consumer = try await channel.consume(queue: Self.directReplyTo, noAck: true)
+        } catch {
+            await channel.close()
+            throw error
+        }
+        let table = ReplyTable()
+        self.channel = channel
+        self.consumer = consumer
+        self.table = table
+        self.logger = logger
+        // Ends when the consumer does (``close()``, or the channel closing).
+        Task { await table.run(consumer, logger: logger) }
+    }
+
+    /// Enqueues `task` with `arguments`, and returns once the broker has confirmed the message (it is in its queue).
+    ///
+    /// `options` are the task's ``TaskDefinition/defaultOptions`` when `nil`; their ``TaskOptions/queue`` is the
+    /// queue (`celery` when none). The result is asked for (`reply_to` is direct reply-to) unless
+    /// ``TaskOptions/ignoreResult`` is set or ``TaskOptions/replyTo`` names a queue of the caller's own.
+    ///
+    /// Throws ``TaskEncodingError`` when the message cannot be built, and ``TaskClientError`` when the broker did not
+    /// take it: ``TaskClientError/Code/unroutable`` (no such queue), ``TaskClientError/Code/nacked``,
+    /// ``TaskClientError/Code/unconfirmed``.
+    public func enqueue<T: TaskDefinition>(
+        _ task: T.Type,
+        _ arguments: T.Arguments,
+        options: TaskOptions? = nil
+    ) async throws -> TaskHandle<T> {
+        var options = options ?? T.defaultOptions
+        let wantsResult = Self.asksForResult(&options)
+        let message = try TaskMessage(task, arguments: arguments, options: options)
+        return TaskHandle(id: message.id, slot: try await publish(message, wantsResult: wantsResult))
+    }
+
+    /// Enqueues the task `name` (a Python task, say) with positional and keyword arguments, as Celery's `send_task`
+    /// does; see ``enqueue(_:_:options:)``. The handle's result is the task's `result` as JSON.
+    public func enqueue(
+        name: String,
+        args: [JSONValue] = [],
+        kwargs: JSONObject = [:],
+        options: TaskOptions = TaskOptions()
+    ) async throws -> TaskHandle<NamedTask> {
+        var options = options
+        let wantsResult = Self.asksForResult(&options)
+        let message = try TaskMessage(name: name, args: args, kwargs: kwargs, options: options)
+        return TaskHandle(id: message.id, slot: try await publish(message, wantsResult: wantsResult))
+    }
+
+    /// How many intermediate result messages (RETRY, PROGRESS…) the client has read and skipped.
+    var intermediateStatesSkipped: Int { table.skipped.load(ordering: .relaxed) }
+
+    /// Stops the reply consumer and closes the client's channel; handles still waiting end with
+    /// ``TaskClientError/Code/closed``.
+    public func close() async {
+        try? await consumer.cancel()
+        await channel.close()
+        table.closeAll(TaskClientError(.closed, "the task client was closed"))
+    }
+
+    /// Sets direct reply-to as `reply_to` when the caller will await the result; whether it will.
+    private static func asksForResult(_ options: inout TaskOptions) -> Bool {
+        guard !options.ignoreResult, options.replyTo == nil else { return false }
+        options.replyTo = directReplyTo
+        return true
+    }
+
+    private func publish(_ message: TaskMessage, wantsResult: Bool) async throws(TaskClientError) -> ResultSlot? {
+        // Registered before the publish: a fast worker's result can come before the confirm.
+        let slot = wantsResult ? table.register(message.id) : nil
+        let wire = message.wire()
+        let task = "task \(message.name) \(message.id) to queue '\(wire.routingKey)'"
+        switch await channel.publish(wire.amqpMessage(mandatory: true)) {
+        case .confirmed:
+            logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(wire.routingKey)"])
+            return slot
+        case .returned(let error):
+            throw TaskClientError(.unroutable, "\(task): no queue took it (\(error.description)); is the queue declared?")
+        case .nacked:
+            throw TaskClientError(.nacked, "\(task): the broker refused it (a full queue that rejects publishes?)")
+        case .failed(let error):
+            throw TaskClientError(.unconfirmed, "\(task): not confirmed, the broker may or may not have it: \(error.description)")
+        }
+    }
+}
+
+/// A task enqueued by name (``TaskClient/enqueue(name:args:kwargs:options:)``): its arguments and output are JSON.
+public enum NamedTask: TaskDefinition {
+    /// Not a task's name: a handle of this type stands for whatever task was enqueued by name.
+    public static let name = "(by name)"
+    public typealias Arguments = JSONValue
+    public typealias Output = JSONValue
+}
+
+/// The result slots of the tasks whose callers may await them, by task id; filled by the reply consumer.
+final class ReplyTable: Sendable {
+    /// A slot held weakly: a handle dropped before its result came takes its entry with it.
+    private final class Entry {
+        weak var slot: ResultSlot?
+        /// The slot's identity, compared without loading the weak reference (a load inside the lock could release
+        /// the slot's last reference there, and its deinit takes the lock).
+        let identity: ObjectIdentifier
+        init(_ slot: ResultSlot) {
+            self.slot = slot
+            self.identity = ObjectIdentifier(slot)
+        }
+    }
+
+    private let entries = Mutex<[String: Entry]?>([:])
+    /// Intermediate states read and skipped.
+    let skipped = Atomic<Int>(0)
+
+    func register(_ taskID: String) -> ResultSlot {
+        let slot = ResultSlot(taskID: taskID) { [weak self] id, identity in self?.forget(id, identity) }
+        let closed = entries.withLock { entries -> Bool in
+            guard entries != nil else { return true }
+            entries?[taskID] = Entry(slot)
+            return false
+        }
+        if closed { slot.settle(.failure(TaskClientError(.closed, "the task client's reply consumer has ended"))) }
+        return slot
+    }
+
+    /// Drops the entry of a slot that went away (a new slot for the same id keeps its entry).
+    private func forget(_ taskID: String, _ identity: ObjectIdentifier) {
+        entries.withLock { entries in
+            if let entry = entries?[taskID], entry.identity == identity { entries?[taskID] = nil }
+        }
+    }
+
+    private func take(_ taskID: String) -> ResultSlot? {
+        entries.withLock { entries in entries?.removeValue(forKey: taskID)?.slot }
+    }
+
+    /// Settles every waiting slot with `error`; later registrations are settled at once.
+    func closeAll(_ error: TaskClientError) {
+        let slots = entries.withLock { entries -> [ResultSlot] in
+            defer { entries = nil }
+            return (entries ?? [:]).values.compactMap(\.slot)
+        }
+        for slot in slots { slot.settle(.failure(error)) }
+    }
+
+    /// Reads the replies until the consumer ends, then settles what still waits.
+    func run(_ consumer: AMQPConsumer, logger: Logger) async {
+        do {
+            for try await batch in consumer {
+                for delivery in batch { receive(delivery, logger: logger) }
+            }
+            closeAll(TaskClientError(.closed, "the task client's channel closed before the result came"))
+        } catch {
+            logger.warning("the result consumer ended", metadata: ["error": "\(error)"])
+            closeAll(TaskClientError(.closed, "the task client's result consumer ended: \(error.description)"))
+        }
+    }
+
+    private func receive(_ delivery: AMQPDelivery, logger: Logger) {
+        let result: TaskResultMessage
+        do {
+            result = try TaskResultMessage(delivery: delivery)
+        } catch {
+            logger.warning(
+                "unreadable result message",
+                metadata: ["correlation_id": "\(delivery.properties.correlationID ?? "-")", "error": "\(error)"]
+            )
+            if let id = delivery.properties.correlationID, let slot = take(id) {
+                slot.settle(.failure(TaskClientError(.invalidResult, "task \(id): \(error.description)")))
+            }
+            return
+        }
+        guard result.state.isFinal else {
+            skipped.add(1, ordering: .relaxed)
+            logger.trace("intermediate state skipped", metadata: ["task_id": "\(result.taskID)", "state": "\(result.state)"])
+            return
+        }
+        guard let slot = take(result.taskID) else {
+            logger.debug("a result nobody waits for", metadata: ["task_id": "\(result.taskID)", "state": "\(result.state)"])
+            return
+        }
+        slot.settle(.success(result))
+    }
+}

@@ -1,0 +1,24 @@
+public import BeaconEvents
+
+/// Why a ``TaskWorker`` cannot run.
+public struct TaskWorkerError: CodedError {
+    /// What kind of problem it is: compare with the static members; new codes may be added.
+    public typealias Code = ErrorCode<TaskWorkerError>
+
+    public let code: Code
+    /// What exactly is wrong, naming the task or queue.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+extension ErrorCode where Failure == TaskWorkerError {
+    /// A registration cannot be served: an invalid task name, a task registered twice, an invalid queue name or
+    /// concurrency.
+    public static var invalidRegistration: Self { .init("invalid_registration") }
+    /// Nothing is registered: the worker would consume no queue.
+    public static var nothingRegistered: Self { .init("nothing_registered") }
+}
