@@ -15,9 +15,11 @@ test: prerequisites
 	$(MAKE) --no-print-directory chaos-short
 
 ## The signal and outbox tests under ThreadSanitizer (their lock-free snapshot and buffers), in a build folder of
-## their own. BEACON_TSAN makes their `Mutex` announce its critical sections to TSan, which cannot see its futex.
+## their own. BEACON_TSAN makes their `Mutex` announce its critical sections to TSan, which cannot see its futex;
+## scripts/tsan-suppressions.txt names the one report that is not Beacon's (the standard library's empty array).
 test-tsan:
-	$(SWIFT) test --sanitize=thread -Xswiftc -DBEACON_TSAN --scratch-path .build-tsan --filter 'BeaconTests|BeaconOutboxTests'
+	TSAN_OPTIONS="suppressions=$(CURDIR)/scripts/tsan-suppressions.txt $${TSAN_OPTIONS:-}" \
+		$(SWIFT) test --sanitize=thread -Xswiftc -DBEACON_TSAN --scratch-path .build-tsan --filter 'BeaconTests|BeaconOutboxTests'
 
 chaos-short:
 	$(SWIFT) build --product web
