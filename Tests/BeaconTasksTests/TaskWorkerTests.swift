@@ -91,6 +91,26 @@ import Testing
         }
     }
 
+    @Test func aTaskReceivedAfterItExpiredNeverRunsAndIsDeadLettered() async throws {
+        try await TaskBroker.withWorker(worker) { client, tools in
+            // Celery sets `expires` without an AMQP expiration when it cannot (a retry, an ETA): the worker must check.
+            let message = try TaskMessage(
+                Sum.self,
+                arguments: .init(a: 1, b: 2),
+                options: TaskOptions(expires: .at(Date(timeIntervalSinceNow: -60)), queue: queue)
+            )
+            var wire = message.wire(routingKey: queue).amqpMessage(mandatory: true)
+            wire.properties.expiration = nil
+            #expect(await tools.publish(wire) == .confirmed)
+            let letter = try #require(try await TaskBroker.take(1, from: dead, tools: tools).first)
+            #expect(letter.properties.headers[TaskDeadLetter.reasonHeader]?.stringValue == TaskDeadLetter.expired)
+            #expect(letter.properties.correlationID == message.id)
+            #expect(try await tools.checkQueue(queue).messageCount == 0)
+            // The worker goes on.
+            #expect(try await client.enqueue(Sum.self, .init(a: 1, b: 1), options: TaskOptions(queue: queue)).result(timeout: .seconds(10)) == 2)
+        }
+    }
+
     @Test func argumentsThatDoNotDecodeAreDeadLetteredWithTheDecodingCode() async throws {
         try await TaskBroker.withWorker(worker) { client, tools in
             let handle = try await client.enqueue(name: Sum.name, kwargs: ["a": "two", "b": 1], options: TaskOptions(queue: queue))

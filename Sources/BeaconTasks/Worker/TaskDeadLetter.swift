@@ -4,7 +4,7 @@
 ///
 /// | header | value |
 /// | --- | --- |
-/// | `x-beacon-reason` | why: a ``TaskDecodingError`` code (`unsupported_content_type`, `invalid_arguments`, …), ``unknownTask`` or ``failed`` |
+/// | `x-beacon-reason` | why: a ``TaskDecodingError`` code (`unsupported_content_type`, `invalid_arguments`, …), ``unknownTask``, ``expired`` or ``failed`` |
 /// | `x-beacon-error` | what exactly, e.g. `no task "shop.nope" is registered on this worker` |
 /// | `x-beacon-queue` | the queue the message came from |
 /// | `x-beacon-routing-key` | the routing key it was published with |
@@ -28,4 +28,6 @@ public enum TaskDeadLetter {
     public static let unknownTask = "unknown_task"
     /// The reason for a task whose handler threw.
     public static let failed = "failed"
+    /// The reason for a task received after its `expires`: it never ran (its awaiting caller gets REVOKED).
+    public static let expired = "expired"
 }

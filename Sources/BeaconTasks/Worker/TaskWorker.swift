@@ -234,6 +234,13 @@ struct TaskRunner: Sendable {
         }
         logger[metadataKey: "task"] = "\(message.name)"
         logger[metadataKey: "task_id"] = "\(message.id)"
+        if let expires = message.expires, expires < Date() {
+            // Celery's REVOKED on receipt, but kept: the dead letter says when it expired.
+            let text = "the task expired at \(CeleryTime.format(expires)) before it ran"
+            await publishResult(for: message, .revoked(taskID: message.id, reason: "expired"), logger: logger)
+            await deadLetter(delivery, reason: TaskDeadLetter.expired, error: text, queue: queue, channel: channel, logger: logger)
+            return
+        }
         guard let handler = handlers[message.name] else {
             let text = "no task \"\(message.name)\" is registered on this worker"
             await publishResult(
