@@ -70,7 +70,7 @@ extension Event {
     /// ignored, `level` may be written in any case or as Python's `WARN`/`FATAL`, metadata values may be numbers,
     /// booleans or nested JSON (kept as JSON text), and a missing error fingerprint is computed.
     public init(json bytes: some Collection<UInt8>) throws(EventDecodingError) {
-        let value: JSONValue
+        let value: JSONDocument
         do {
             value = try JSONParser.parse(bytes)
         } catch {
@@ -84,7 +84,7 @@ extension Event {
         try self.init(value)
     }
 
-    init(_ value: JSONValue) throws(EventDecodingError) {
+    init(_ value: JSONDocument) throws(EventDecodingError) {
         guard case .object = value else {
             throw EventDecodingError(.invalidJSON, "an event is a JSON object, not \(value.typeName)")
         }
@@ -100,25 +100,25 @@ extension Event {
         guard !id.isEmpty else { throw EventDecodingError(.invalidField, "field \"id\" is empty") }
         let timeText = try reader.requiredString("time")
         guard let time = Timestamp(rfc3339: timeText) else {
-            throw EventDecodingError(.invalidField, "field \"time\": \(JSONValue.string(timeText).jsonText) is not an RFC 3339 time")
+            throw EventDecodingError(.invalidField, "field \"time\": \(JSONDocument.string(timeText).jsonText) is not an RFC 3339 time")
         }
         let service = try reader.requiredString("service")
         guard Self.isValidServiceName(service) else {
             throw EventDecodingError(
                 .invalidField,
-                "field \"service\": \(JSONValue.string(service).jsonText) is not a service name (letters, digits, - and _)"
+                "field \"service\": \(JSONDocument.string(service).jsonText) is not a service name (letters, digits, - and _)"
             )
         }
         let kindText = try reader.requiredString("kind")
         guard let kind = Kind(rawValue: kindText) else {
             throw EventDecodingError(
                 .invalidField,
-                "field \"kind\": \(JSONValue.string(kindText).jsonText) is not one of request, log, error"
+                "field \"kind\": \(JSONDocument.string(kindText).jsonText) is not one of request, log, error"
             )
         }
         let levelText = try reader.requiredString("level")
         guard let level = Level(name: levelText) else {
-            throw EventDecodingError(.invalidField, "field \"level\": \(JSONValue.string(levelText).jsonText) is not a level")
+            throw EventDecodingError(.invalidField, "field \"level\": \(JSONDocument.string(levelText).jsonText) is not a level")
         }
         let source = try reader.object("source").map { reader throws(EventDecodingError) in
             Source(
@@ -224,10 +224,10 @@ private struct JSONObjectWriter {
 
 /// Reads the members of one JSON object, naming the member's full path in every error.
 private struct MemberReader {
-    let value: JSONValue
+    let value: JSONDocument
     let path: String
 
-    init(_ value: JSONValue, path: String) {
+    init(_ value: JSONDocument, path: String) {
         self.value = value
         self.path = path
     }
@@ -235,12 +235,12 @@ private struct MemberReader {
     private func name(_ key: String) -> String { "\"\(path)\(key)\"" }
 
     /// The member, or nil when it is absent or null (absent parts may be written as null by other producers).
-    private func member(_ key: String) -> JSONValue? {
+    private func member(_ key: String) -> JSONDocument? {
         guard let member = value[key], member != .null else { return nil }
         return member
     }
 
-    private func wrongType(_ key: String, _ expected: String, _ found: JSONValue) -> EventDecodingError {
+    private func wrongType(_ key: String, _ expected: String, _ found: JSONDocument) -> EventDecodingError {
         EventDecodingError(.invalidField, "field \(name(key)) must be \(expected), not \(found.typeName)")
     }
 
@@ -296,7 +296,7 @@ private struct MemberReader {
     }
 }
 
-extension JSONValue {
+extension JSONDocument {
     /// The value as compact JSON text.
     var jsonText: String {
         var bytes: [UInt8] = []

@@ -15,7 +15,7 @@ package struct JSONParser {
     }
 
     package static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONDocument {
-        let result: Result<JSONValue, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
+        let result: Result<JSONDocument, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer)
             return Result { () throws(Failure) in try parser.parseDocument() }
         }
@@ -31,14 +31,14 @@ package struct JSONParser {
         self.input = input
     }
 
-    private mutating func parseDocument() throws(Failure) -> JSONValue {
+    private mutating func parseDocument() throws(Failure) -> JSONDocument {
         let value = try parseValue(depth: 0)
         skipWhitespace()
         guard index == input.count else { throw syntax("unexpected data after the JSON value") }
         return value
     }
 
-    private mutating func parseValue(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func parseValue(depth: Int) throws(Failure) -> JSONDocument {
         skipWhitespace()
         guard index < input.count else { throw syntax("unexpected end of input") }
         switch input[index] {
@@ -66,10 +66,10 @@ package struct JSONParser {
         }
     }
 
-    private mutating func parseObject(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func parseObject(depth: Int) throws(Failure) -> JSONDocument {
         guard depth <= Self.maximumDepth else { throw syntax("nested deeper than \(Self.maximumDepth) levels") }
         index += 1  // {
-        var members: [(key: String, value: JSONValue)] = []
+        var members: [(key: String, value: JSONDocument)] = []
         skipWhitespace()
         if index < input.count, input[index] == UInt8(ascii: "}") {
             index += 1
@@ -94,10 +94,10 @@ package struct JSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func parseArray(depth: Int) throws(Failure) -> JSONDocument {
         guard depth <= Self.maximumDepth else { throw syntax("nested deeper than \(Self.maximumDepth) levels") }
         index += 1  // [
-        var elements: [JSONValue] = []
+        var elements: [JSONDocument] = []
         skipWhitespace()
         if index < input.count, input[index] == UInt8(ascii: "]") {
             index += 1
@@ -207,7 +207,7 @@ package struct JSONParser {
         return value
     }
 
-    private mutating func parseNumber() throws(Failure) -> JSONValue {
+    private mutating func parseNumber() throws(Failure) -> JSONDocument {
         let start = index
         if input[index] == UInt8(ascii: "-") { index += 1 }
         guard index < input.count, isDigit(input[index]) else { throw syntax("a number needs a digit") }

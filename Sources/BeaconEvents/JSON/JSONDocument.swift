@@ -1,7 +1,3 @@
-/// The name this module's code uses; the type is `JSONDocument`, so that it does not clash with BeaconTasks' public
-/// `JSONValue` in code of the package that imports both.
-typealias JSONValue = JSONDocument
-
 /// A parsed JSON document (RFC 8259). Objects keep their members in document order. `package`: BeaconTasks converts
 /// it to and from its public value type.
 package enum JSONDocument: Equatable {
@@ -28,7 +24,7 @@ package enum JSONDocument: Equatable {
     }
 
     /// The value's member `key`, when it is an object that has one (the first, if it has several).
-    subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> JSONDocument? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
