@@ -9,8 +9,8 @@ import Testing
 /// Beacon and real Celery 5.7 (``TestServices/celeryPython()``) both ways through the test broker: a Python producer
 /// with the `rpc://` backend and a Beacon worker; a Beacon client and a Python Celery worker.
 @Suite struct CeleryInteropTests {
-    /// Python's `send_task` of `demo.echo` and `demo.explode` to a queue the Beacon worker declared (quorum, with a
-    /// dead-letter exchange); `AsyncResult.get` reads both results.
+    /// Python's `send_task` of `demo.echo` (also with a countdown) and `demo.explode` to a queue the Beacon worker
+    /// declared (quorum, with a dead-letter exchange); `AsyncResult.get` reads the results.
     ///
     /// Celery declares a queue before it publishes to it; declared as a plain classic queue (what
     /// `task_create_missing_queues` makes of `queue="demo"`), that is `406 PRECONDITION_FAILED` against the quorum
@@ -44,6 +44,9 @@ import Testing
             #expect(answer["result"] == kwargs, "\(output)")
             #expect(answer["failure"]?["type"]?.stringValue == "Kaboom", "\(output)")
             #expect(answer["failure"]?["message"]?.stringValue == "kaboom: on purpose", "\(output)")
+            // The countdown task waited in the broker's ladder (the worker sent it there), and ran after it.
+            #expect(answer["delayed"] == ["delayed": true], "\(output)")
+            #expect((answer["delayed_seconds"]?.doubleValue ?? 0) >= 2, "\(output)")
             // The failed task is in the dead-letter queue; the echo is not.
             let letters = try await TaskBroker.take(1, from: dead, tools: tools)
             #expect(letters.map { $0.properties.headers["task"]?.stringValue } == [Explode.name])
@@ -52,7 +55,7 @@ import Testing
     }
 
     static let producer = """
-        import json, sys
+        import json, sys, time
         from celery import Celery
         from kombu import Exchange, Queue
         url, queue, arguments, kwargs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
@@ -68,6 +71,11 @@ import Testing
             explode.get(timeout=20)
         except Exception as error:
             answer['failure'] = {'type': type(error).__name__, 'message': str(error)}
+        # Through the default exchange Celery sends a countdown straight to the queue, with only the eta header.
+        started = time.monotonic()
+        delayed = app.send_task('demo.echo', kwargs={'delayed': True}, queue=queue, countdown=2)
+        answer['delayed'] = delayed.get(timeout=30)
+        answer['delayed_seconds'] = time.monotonic() - started
         print(json.dumps(answer))
         """
 
@@ -101,7 +109,7 @@ import Testing
 
     /// A Beacon client enqueues by name to a Python Celery worker (`--pool=solo`), which publishes the results to the
     /// messages' direct reply-to address; the client reads them, skipping PROGRESS (`update_state`) and RETRY states
-    /// (a Celery retry is a new message with the same id and `reply_to`).
+    /// (a Celery retry is a new message with the same id and `reply_to`); a countdown goes through the shared ladder.
     @Test func aBeaconClientRunsTasksOnAPythonWorker() async throws {
         let python = try TestServices.celeryPython()
         let url = try TestServices.amqpURL()
@@ -126,6 +134,9 @@ import Testing
                 // PROGRESS and RETRY states come first; the handle waits for the final one.
                 let progress = try await client.enqueue(name: "demo.progress", kwargs: ["steps": 3], options: TaskOptions(queue: queue))
                 let flaky = try await client.enqueue(name: "demo.flaky", options: TaskOptions(queue: queue))
+                // Through the ladder (which the client declares, with the queue bound to it) into Celery's queue.
+                let enqueued = ContinuousClock.now
+                let delayed = try await client.enqueue(name: "demo.add", args: [1, 1], options: TaskOptions(countdown: .seconds(2), queue: queue))
                 #expect(try await sum.result(timeout: .seconds(20)) == 5, "\(worker.output)")
                 #expect(try await named.result(timeout: .seconds(20)) == 42, "\(worker.output)")
                 let failure = try await #require(throws: TaskFailure.self) { try await failing.result(timeout: .seconds(20)) }
@@ -135,6 +146,8 @@ import Testing
                 #expect(try await progress.result(timeout: .seconds(20)) == 3, "\(worker.output)")
                 #expect(try await flaky.result(timeout: .seconds(20)) == 2, "\(worker.output)")
                 #expect(client.intermediateStatesSkipped == 3 + 2)
+                #expect(try await delayed.result(timeout: .seconds(20)) == 2, "\(worker.output)")
+                #expect(ContinuousClock.now - enqueued >= .seconds(2))
             }
         } catch {
             await worker.stop()

@@ -3,6 +3,12 @@ import BeaconEvents
 public import Logging
 import Synchronization
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Enqueues tasks (Celery protocol v2, so that Beacon and Python Celery workers both run them) and reads their
 /// results through RabbitMQ's direct reply-to.
 ///
@@ -18,12 +24,19 @@ import Synchronization
 /// requests). No reply queue is declared and nothing is left on the broker. A result comes to the client that
 /// enqueued the task, once, while its channel is open: replies to a channel that closed or reconnected meanwhile are
 /// lost (the task still ran), and their handles end with ``TaskClientError/Code/closed`` or a timeout.
+///
+/// A task with a countdown or an ETA a second or more ahead goes through the broker's delay ladder (``delays``):
+/// the first such enqueue to a queue declares the ladder and binds the queue to it. Nothing waits in a worker.
 public final class TaskClient: Sendable {
     /// RabbitMQ's direct reply-to pseudo-queue: the `reply_to` of a task whose caller awaits its result.
     public static let directReplyTo = "amq.rabbitmq.reply-to"
 
     /// The channel the client publishes and reads results on.
     public let channel: AMQPChannel
+    /// The delay ladder for countdowns and ETAs; a worker consuming the queue must use the same.
+    public let delays: DelayedDeliveryPlan
+    /// The queues this client has bound to the ladder.
+    private let delayedQueues = Mutex<Set<String>>([])
     private let consumer: AMQPConsumer
     private let table: ReplyTable
     private let logger: Logger
@@ -31,9 +44,11 @@ public final class TaskClient: Sendable {
     /// Opens the client's channel on `connection` and starts its reply consumer. The connection must be running (or
     /// start running: requests wait for it).
     ///
-    /// - Parameter logger: the client's own logging (results nobody waits for, unreadable results); the program
-    ///   bootstraps the logging system.
-    public init(connection: AMQPConnection, logger: Logger) async throws(AMQPError) {
+    /// - Parameters:
+    ///   - delays: the delay ladder (Celery's by default, as ``TaskWorker`` uses it).
+    ///   - logger: the client's own logging (results nobody waits for, unreadable results); the program bootstraps
+    ///     the logging system.
+    public init(connection: AMQPConnection, delays: DelayedDeliveryPlan = .celery, logger: Logger) async throws(AMQPError) {
         let channel = try await connection.openChannel()
         let consumer: AMQPConsumer
         do {
@@ -44,6 +59,7 @@ public final class TaskClient: Sendable {
         }
         let table = ReplyTable()
         self.channel = channel
+        self.delays = delays
         self.consumer = consumer
         self.table = table
         self.logger = logger
@@ -57,8 +73,9 @@ public final class TaskClient: Sendable {
     /// queue (`celery` when none). The result is asked for (`reply_to` is direct reply-to) unless
     /// ``TaskOptions/ignoreResult`` is set or ``TaskOptions/replyTo`` names a queue of the caller's own.
     ///
-    /// Throws ``TaskEncodingError`` when the message cannot be built, and ``TaskClientError`` when the broker did not
-    /// take it: ``TaskClientError/Code/unroutable`` (no such queue), ``TaskClientError/Code/nacked``,
+    /// Throws ``TaskEncodingError`` when the message cannot be built (a delay longer than the ladder's is
+    /// ``TaskEncodingError/Code/invalidOptions``), and ``TaskClientError`` when the broker did not take it:
+    /// ``TaskClientError/Code/unroutable`` (no such queue), ``TaskClientError/Code/nacked``,
     /// ``TaskClientError/Code/unconfirmed``.
     public func enqueue<T: TaskDefinition>(
         _ task: T.Type,
@@ -103,11 +120,19 @@ public final class TaskClient: Sendable {
         return true
     }
 
-    private func publish(_ message: TaskMessage, wantsResult: Bool) async throws(TaskClientError) -> ResultSlot? {
+    private func publish(_ message: TaskMessage, wantsResult: Bool) async throws -> ResultSlot? {
+        var wire = message.wire()
+        let task = "task \(message.name) \(message.id) to queue '\(wire.routingKey)'"
+        if let eta = message.eta, eta.timeIntervalSinceNow >= 1 {
+            do {
+                wire = try wire.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
+            } catch {
+                throw TaskEncodingError(.invalidOptions, "\(task): \(error.message)")
+            }
+            try await bindToDelays(message.queue ?? wire.routingKey, task: task)
+        }
         // Registered before the publish: a fast worker's result can come before the confirm.
         let slot = wantsResult ? table.register(message.id) : nil
-        let wire = message.wire()
-        let task = "task \(message.name) \(message.id) to queue '\(wire.routingKey)'"
         switch await channel.publish(wire.amqpMessage(mandatory: true)) {
         case .confirmed:
             logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(wire.routingKey)"])
@@ -119,6 +144,33 @@ public final class TaskClient: Sendable {
         case .failed(let error):
             throw TaskClientError(.unconfirmed, "\(task): not confirmed, the broker may or may not have it: \(error.description)")
         }
+    }
+
+    /// Declares the delay ladder and binds `queue` to its delivery exchange, once per queue, on a channel of its own
+    /// (a bind to a missing queue closes its channel, which must not be the one results come on).
+    private func bindToDelays(_ queue: String, task: String) async throws(TaskClientError) {
+        guard !delayedQueues.withLock({ $0.contains(queue) }) else { return }
+        let failure: AMQPError?
+        do {
+            let tools = try await channel.connection.openChannel()
+            do {
+                try await tools.declare(delays.topology())
+                try await tools.bind(delays.deliveryBinding(queue: queue))
+                failure = nil
+            } catch {
+                failure = error
+            }
+            await tools.close()
+        } catch {
+            failure = error
+        }
+        if let failure {
+            guard failure.code != .notFound else {
+                throw TaskClientError(.unroutable, "\(task): no queue takes it (\(failure.description)); is the queue declared?")
+            }
+            throw TaskClientError(.unconfirmed, "\(task): the delay ladder could not be declared: \(failure.description)")
+        }
+        delayedQueues.withLock { _ = $0.insert(queue) }
     }
 }
 

@@ -8,11 +8,11 @@ public import BeaconEvents
 /// (most significant first), one word each, before the target routing key: 3 s to `tasks.q` is
 /// `0.0.….0.1.1.tasks.q`. At level *n* the *n*-th digit decides: `1` parks the message in queue *n* for 2^*n* s, from
 /// which it dead-letters to the next exchange down; `0` passes it straight down (an exchange-to-exchange binding).
-/// Below level 0 the message reaches the delivery exchange, bound to each task exchange with `#.<routing key>`, so
-/// it arrives in its queue with the prefixed key. The largest delay is 2^``levels`` − 1 seconds (8.5 years for 28).
+/// Below level 0 the message reaches the delivery exchange, to which each task queue is bound (``deliveryBinding(queue:)``),
+/// so it arrives in its queue with the prefixed key. The largest delay is 2^``levels`` − 1 seconds (8.5 years for 28).
 ///
 /// With the default names this is exactly Celery's topology, so Celery 5.7 and Beacon share it. The plan is a value;
-/// declaring it is the caller's job (``topology(queueType:)``, ``bindings(forTaskExchange:routingKey:queue:)``).
+/// declaring it is the caller's job (``topology(queueType:)``, ``deliveryBinding(queue:)``).
 public struct DelayedDeliveryPlan: Sendable, Hashable {
     /// The number of levels, and of binary digits in a routing key (Celery: 28).
     public var levels: Int
@@ -104,16 +104,15 @@ public struct DelayedDeliveryPlan: Sendable, Hashable {
         return topology
     }
 
-    /// The bindings that bring delayed messages for `routingKey` from the delivery exchange to `queue` through the
-    /// topic exchange `taskExchange`: delivery exchange → task exchange and task exchange → queue, both with
-    /// `#.<routingKey>` (kombu's `bind_queue_to_native_delayed_delivery_exchange`). A direct exchange cannot match
-    /// the prefixed key: use a topic exchange.
-    public func bindings(forTaskExchange taskExchange: String, routingKey: String, queue: String) -> [AMQPBinding] {
-        let pattern = routingKey.hasPrefix("#") ? routingKey : "#.\(routingKey)"
-        return [
-            AMQPBinding(.exchange(taskExchange), exchange: deliveryExchange, routingKey: pattern),
-            .queue(queue, exchange: taskExchange, routingKey: pattern),
-        ]
+    /// The binding that brings delayed messages for `queue` (published with the queue's name as routing key through
+    /// the default exchange) from the delivery exchange into the queue: `*.` once per level, then the queue's name.
+    ///
+    /// Celery binds with `#.<routing key>` instead (kombu's `bind_queue_to_native_delayed_delivery_exchange`), which
+    /// also matches the delayed messages of every queue whose name ends in `.<routing key>`: with queues `shop` and
+    /// `eu.shop`, a delayed `eu.shop` task would land in both. One `*` per binary digit matches exactly the prefix
+    /// every producer writes (Celery's too), and nothing else.
+    public func deliveryBinding(queue: String) -> AMQPBinding {
+        .queue(queue, exchange: deliveryExchange, routingKey: String(repeating: "*.", count: levels) + queue)
     }
 
     /// `*.` for each more significant digit, then the digit, then `.#`: level 27's `1` is `1.#`, level 26's `*.1.#`.

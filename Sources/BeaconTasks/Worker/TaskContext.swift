@@ -14,4 +14,6 @@ public struct TaskContext: Sendable {
 
     /// The task id.
     public var taskID: String { message.id }
+    /// Which run this is: 1 for the first, 2 for the first retry (the message's `retries` + 1).
+    public var attempt: Int { message.retries + 1 }
 }

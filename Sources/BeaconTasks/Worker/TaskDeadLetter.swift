@@ -4,7 +4,7 @@
 ///
 /// | header | value |
 /// | --- | --- |
-/// | `x-beacon-reason` | why: a ``TaskDecodingError`` code (`unsupported_content_type`, `invalid_arguments`, …), ``unknownTask``, ``expired`` or ``failed`` |
+/// | `x-beacon-reason` | why: a ``TaskDecodingError`` code (`unsupported_content_type`, `invalid_arguments`, …), ``unknownTask``, ``expired``, ``failed``, ``retriesExhausted`` or ``timeLimit`` |
 /// | `x-beacon-error` | what exactly, e.g. `no task "shop.nope" is registered on this worker` |
 /// | `x-beacon-queue` | the queue the message came from |
 /// | `x-beacon-routing-key` | the routing key it was published with |
@@ -26,8 +26,14 @@ public enum TaskDeadLetter {
 
     /// The reason for a task name no handler is registered for.
     public static let unknownTask = "unknown_task"
-    /// The reason for a task whose handler threw.
+    /// The reason for a task whose handler threw an error that is not retried.
     public static let failed = "failed"
     /// The reason for a task received after its `expires`: it never ran (its awaiting caller gets REVOKED).
     public static let expired = "expired"
+    /// The reason for a task whose last allowed run failed with an error worth a retry, or asked for a retry
+    /// (``TaskRetry``) with no attempt left.
+    public static let retriesExhausted = "retries_exhausted"
+    /// The reason for a task stopped by its time limit: past the hard limit, or ending with an error after the soft
+    /// limit cancelled it.
+    public static let timeLimit = "time_limit"
 }

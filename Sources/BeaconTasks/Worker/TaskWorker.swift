@@ -22,9 +22,17 @@ import Foundation
 /// ```
 ///
 /// At start it declares the dead-letter exchange and queue (``deadLetterQueue``, a fanout exchange and a quorum
-/// queue of that name) and every task queue (``TaskQueue``: quorum by default, dead-lettering to that exchange),
-/// then consumes each queue on a channel of its own with the queue's concurrency as prefetch, and runs each
-/// delivery's handler as a child task.
+/// queue of that name), every task queue (``TaskQueue``: quorum by default, dead-lettering to that exchange), and
+/// the delay ladder (``delays``, Celery's by default) with each task queue bound to it; then it consumes each queue on
+/// a channel of its own with the queue's concurrency as prefetch, and runs each delivery's handler as a child task.
+///
+/// **Delays on the broker.** Countdown, ETA and retry waits go through the ladder of TTL queues: a task whose `eta`
+/// is a second or more ahead when it arrives (sent by a producer that does not use the ladder) goes back into the
+/// ladder, and is acknowledged once the broker confirmed it. No delayed task waits unacknowledged in the worker, so
+/// RabbitMQ's consumer timeout never closes a channel over one; if a task runs longer than that timeout, the worker
+/// consumes again instead of exiting (see ``consumerTimeout``).
+///
+/// **Retries and time limits** per task: ``TaskHandlerOptions``.
 ///
 /// **At least once.** A delivery is acknowledged only after its handler returned and its result, when the caller asked
 /// for one (`reply_to` set, `ignore_result` false), was published and confirmed. A worker stopped or killed mid-task
@@ -35,8 +43,9 @@ import Foundation
 /// a body, header or arguments that do not decode, or a content type other than JSON, which is never deserialised: the
 /// ``TaskDecodingError`` code) goes to the dead-letter queue with the reason in its headers (``TaskDeadLetter``), and is
 /// acknowledged once the broker confirmed the dead letter. A handler that throws publishes a FAILURE result (the
-/// error's type and message, no traceback) and is dead-lettered with ``TaskDeadLetter/failed``. A dead letter or
-/// result the broker did not confirm requeues the delivery instead.
+/// error's type and message, no traceback) and is retried or dead-lettered (``TaskDeadLetter/failed``,
+/// ``TaskDeadLetter/retriesExhausted``, ``TaskDeadLetter/timeLimit``). A dead letter, retry or result the broker did not
+/// confirm requeues the delivery instead.
 ///
 /// On graceful shutdown it cancels its consumers, lets the running handlers finish (and acknowledges them), and
 /// returns. If the connection closes under it, the running handlers finish but cannot acknowledge: the broker
@@ -46,19 +55,38 @@ public struct TaskWorker: Service {
     public let deadLetterQueue: String
     /// The queues consumed, in the order added.
     public private(set) var queues: [TaskQueue] = []
+    /// The delay ladder for countdowns, ETAs and retry waits.
+    public let delays: DelayedDeliveryPlan
+    /// The broker's consumer timeout (RabbitMQ's `consumer_timeout`, 30 minutes by default, one value for the whole
+    /// broker on 3.10): a delivery unacknowledged for longer makes the broker close the channel and deliver it again.
+    /// A task registered with a time limit at or above it is reported in ``warnings``.
+    public let consumerTimeout: Duration
+    /// What registration found suspect but can run: a time limit at or above ``consumerTimeout`` (the task would be
+    /// delivered again while it runs). Each is also logged as a warning.
+    public private(set) var warnings: [TaskWorkerError] = []
     private let connection: AMQPConnection
     private let logger: Logger
-    private var handlers: [String: Handler] = [:]
+    private var tasks: [String: RegisteredTask] = [:]
     private var registrationErrors: [TaskWorkerError] = []
 
     /// A worker on `connection` (which must run, in the same `ServiceGroup` before the worker, or around it).
     ///
     /// - Parameters:
     ///   - deadLetterQueue: the dead-letter exchange and queue.
+    ///   - delays: the delay ladder (Celery's, shared with Celery 5.7 producers and workers, by default).
+    ///   - consumerTimeout: the broker's `consumer_timeout`, to check time limits against.
     ///   - logger: the worker's own logging; the program bootstraps the logging system.
-    public init(connection: AMQPConnection, deadLetterQueue: String = "beacon.tasks.dead", logger: Logger) {
+    public init(
+        connection: AMQPConnection,
+        deadLetterQueue: String = "beacon.tasks.dead",
+        delays: DelayedDeliveryPlan = .celery,
+        consumerTimeout: Duration = .seconds(1800),
+        logger: Logger
+    ) {
         self.connection = connection
         self.deadLetterQueue = deadLetterQueue
+        self.delays = delays
+        self.consumerTimeout = consumerTimeout
         self.logger = logger
     }
 
@@ -82,13 +110,14 @@ public struct TaskWorker: Service {
 
     /// Runs `handler` for every `task` message, and consumes `queue` (with ``TaskQueue``'s defaults unless
     /// ``addQueue(_:)`` gave it settings). The handler's output is the SUCCESS result; what it throws is the FAILURE
-    /// result (a ``TaskFailure`` as is; another error as its type name and description).
+    /// result (a ``TaskFailure`` as is; another error as its type name and description), unless `options` retry it.
     ///
     /// A registration that cannot be served (an invalid task name, a name registered twice) makes ``run()`` throw
     /// ``TaskWorkerError/Code/invalidRegistration``.
     public mutating func register<T: TaskDefinition>(
         _ task: T.Type,
         queue: String,
+        options: TaskHandlerOptions = TaskHandlerOptions(),
         handler: @escaping @Sendable (T.Arguments, TaskContext) async throws -> T.Output
     ) {
         do {
@@ -97,12 +126,23 @@ public struct TaskWorker: Service {
             registrationErrors.append(TaskWorkerError(.invalidRegistration, error.message))
             return
         }
-        guard handlers[T.name] == nil else {
+        guard tasks[T.name] == nil else {
             registrationErrors.append(TaskWorkerError(.invalidRegistration, "task \(T.name) is registered twice"))
             return
         }
         if !queues.contains(where: { $0.name == queue }) { addQueue(TaskQueue(queue)) }
-        handlers[T.name] = { message, context in
+        for (label, limit) in [("hard", options.timeLimits.hard), ("soft", options.timeLimits.soft)] {
+            guard let limit, limit >= consumerTimeout else { continue }
+            let warning = TaskWorkerError(
+                .timeLimitBeyondConsumerTimeout,
+                "task \(T.name): its \(label) time limit \(limit) is not under the broker's consumer timeout \(consumerTimeout): a run that long is delivered again while it runs (raise consumer_timeout in rabbitmq.conf, or shorten the limit)"
+            )
+            logger.warning("\(warning.message)")
+            warnings.append(warning)
+            break
+        }
+        let retryWhen = options.retryWhen
+        tasks[T.name] = RegisteredTask(options: options) { message, context in
             let arguments: T.Arguments
             do throws(TaskDecodingError) {
                 arguments = try message.arguments(for: T.self)
@@ -112,29 +152,36 @@ public struct TaskWorker: Service {
             let output: T.Output
             do {
                 output = try await handler(arguments, context)
+            } catch let request as TaskRetry {
+                return .retryRequested(request)
             } catch let failure as TaskFailure {
-                return .failed(failure)
+                return .failed(failure, retryable: retryWhen(failure))
             } catch {
-                return .failed(TaskFailure(type: String(describing: type(of: error)), message: String(describing: error)))
+                return .failed(
+                    TaskFailure(type: String(describing: type(of: error)), message: String(describing: error)),
+                    retryable: retryWhen(error)
+                )
             }
             do throws(TaskEncodingError) {
                 return .succeeded(try TaskResultMessage.success(T.self, taskID: message.id, output: output))
             } catch {
-                return .failed(TaskFailure(type: "TaskEncodingError", message: error.description))
+                return .failed(TaskFailure(type: "TaskEncodingError", message: error.description), retryable: false)
             }
         }
     }
 
     /// The task names registered.
-    public var registeredTasks: [String] { handlers.keys.sorted() }
+    public var registeredTasks: [String] { tasks.keys.sorted() }
 
-    /// What the worker declares: the dead-letter exchange (fanout) and queue (quorum), bound; every task queue.
+    /// What the worker declares: the dead-letter exchange (fanout) and queue (quorum), bound; every task queue; the
+    /// delay ladder (quorum), and each task queue bound to its delivery exchange.
     public var topology: AMQPTopology {
-        AMQPTopology(
-            exchanges: [AMQPExchange(deadLetterQueue, kind: .fanout)],
-            queues: [AMQPQueue(deadLetterQueue, type: .quorum)] + queues.map { $0.declaration(deadLetterExchange: deadLetterQueue) },
-            bindings: [.queue(deadLetterQueue, exchange: deadLetterQueue, routingKey: "")]
-        )
+        var topology = delays.topology(queueType: .quorum)
+        topology.exchanges.append(AMQPExchange(deadLetterQueue, kind: .fanout))
+        topology.queues += [AMQPQueue(deadLetterQueue, type: .quorum)] + queues.map { $0.declaration(deadLetterExchange: deadLetterQueue) }
+        topology.bindings.append(.queue(deadLetterQueue, exchange: deadLetterQueue, routingKey: ""))
+        topology.bindings += queues.map { delays.deliveryBinding(queue: $0.name) }
+        return topology
     }
 
     /// Declares the topology and consumes every queue until graceful shutdown (then finishes and acknowledges what
@@ -143,10 +190,10 @@ public struct TaskWorker: Service {
     /// PRECONDITION_FAILED`) or cancels a consumer.
     public func run() async throws {
         if let error = registrationErrors.first { throw error }
-        guard !handlers.isEmpty else { throw TaskWorkerError(.nothingRegistered, "no task is registered: nothing to consume") }
+        guard !tasks.isEmpty else { throw TaskWorkerError(.nothingRegistered, "no task is registered: nothing to consume") }
         try await connection.declare(topology)
         let publisher = try await connection.openChannel()
-        let runner = TaskRunner(handlers: handlers, deadLetterQueue: deadLetterQueue, publisher: publisher, logger: logger)
+        let runner = TaskRunner(tasks: tasks, deadLetterQueue: deadLetterQueue, delays: delays, publisher: publisher, logger: logger)
         logger.info(
             "task worker starting",
             metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "tasks": "\(registeredTasks.joined(separator: ","))"]
@@ -154,12 +201,7 @@ public struct TaskWorker: Service {
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 for queue in queues {
-                    let consumer = try await connection.consume(
-                        queue: queue.name,
-                        prefetch: UInt16(queue.concurrency),
-                        maximumBatchSize: queue.concurrency
-                    )
-                    group.addTask { try await runner.consume(consumer, queue: queue) }
+                    group.addTask { [connection] in try await runner.consume(queue, on: connection) }
                 }
             }
         } catch {
@@ -168,159 +210,5 @@ public struct TaskWorker: Service {
         }
         await publisher.close()
         logger.info("task worker stopped")
-    }
-}
-
-/// What a type-erased handler made of a message.
-enum HandlerOutcome: Sendable {
-    /// It returned; the SUCCESS result.
-    case succeeded(TaskResultMessage)
-    /// It threw.
-    case failed(TaskFailure)
-    /// The arguments do not decode: the task cannot run.
-    case refused(TaskDecodingError)
-}
-
-typealias Handler = @Sendable (TaskMessage, TaskContext) async -> HandlerOutcome
-
-/// Runs the deliveries of the worker's queues and settles them: result, dead letter, acknowledgement.
-struct TaskRunner: Sendable {
-    let handlers: [String: Handler]
-    let deadLetterQueue: String
-    /// Results and dead letters go out here.
-    let publisher: AMQPChannel
-    let logger: Logger
-
-    /// Runs every delivery of `consumer` as a child task (the prefetch bounds how many) until the consumer ends, then
-    /// closes its channel.
-    func consume(_ consumer: AMQPConsumer, queue: TaskQueue) async throws {
-        var logger = logger
-        logger[metadataKey: "queue"] = "\(queue.name)"
-        let failure: AMQPError? = await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup(returning: AMQPError?.self) { group in
-                do throws(AMQPError) {
-                    for try await batch in consumer {
-                        for delivery in batch {
-                            group.addTask { [logger] in await process(delivery, on: consumer.channel, queue: queue.name, logger: logger) }
-                        }
-                    }
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-        } onGracefulShutdown: { [logger] in
-            logger.info("stopping: finishing the tasks that run")
-            Task { try? await consumer.cancel() }
-        }
-        // Deliveries the broker sent after the cancel go back to the queue with the channel.
-        await consumer.channel.close()
-        if let failure {
-            logger.error("the consumer ended", metadata: ["error": "\(failure)"])
-            throw failure
-        }
-        logger.debug("the consumer ended")
-    }
-
-    func process(_ delivery: AMQPDelivery, on channel: AMQPChannel, queue: String, logger: Logger) async {
-        var logger = logger
-        let message: TaskMessage
-        do {
-            message = try TaskMessage(delivery: delivery)
-        } catch {
-            logger[metadataKey: "task_id"] = "\(delivery.properties.correlationID ?? "-")"
-            await deadLetter(delivery, reason: error.code.description, error: error.message, queue: queue, channel: channel, logger: logger)
-            return
-        }
-        logger[metadataKey: "task"] = "\(message.name)"
-        logger[metadataKey: "task_id"] = "\(message.id)"
-        if let expires = message.expires, expires < Date() {
-            // Celery's REVOKED on receipt, but kept: the dead letter says when it expired.
-            let text = "the task expired at \(CeleryTime.format(expires)) before it ran"
-            await publishResult(for: message, .revoked(taskID: message.id, reason: "expired"), logger: logger)
-            await deadLetter(delivery, reason: TaskDeadLetter.expired, error: text, queue: queue, channel: channel, logger: logger)
-            return
-        }
-        guard let handler = handlers[message.name] else {
-            let text = "no task \"\(message.name)\" is registered on this worker"
-            await publishResult(
-                for: message,
-                .failure(taskID: message.id, TaskFailure(type: "NotRegistered", message: message.name, module: "celery.exceptions")),
-                logger: logger
-            )
-            await deadLetter(delivery, reason: TaskDeadLetter.unknownTask, error: text, queue: queue, channel: channel, logger: logger)
-            return
-        }
-        let context = TaskContext(message: message, queue: queue, redelivered: delivery.redelivered, logger: logger)
-        let started = ContinuousClock.now
-        switch await handler(message, context) {
-        case .succeeded(let result):
-            let published = await publishResult(for: message, result, logger: logger)
-            logger.debug("task succeeded", metadata: ["runtime": "\(ContinuousClock.now - started)"])
-            settle(delivery, on: channel, done: published, logger: logger)
-        case .failed(let failure):
-            logger.warning("task failed", metadata: ["error": "\(failure)", "runtime": "\(ContinuousClock.now - started)"])
-            await publishResult(for: message, .failure(taskID: message.id, failure), logger: logger)
-            await deadLetter(delivery, reason: TaskDeadLetter.failed, error: failure.description, queue: queue, channel: channel, logger: logger)
-        case .refused(let error):
-            let failure = TaskFailure(type: "TaskDecodingError", message: error.description)
-            await publishResult(for: message, .failure(taskID: message.id, failure), logger: logger)
-            await deadLetter(delivery, reason: error.code.description, error: error.message, queue: queue, channel: channel, logger: logger)
-        }
-    }
-
-    /// Publishes `result` to the message's `reply_to` when the caller asked for it (not mandatory: RabbitMQ would
-    /// also return a mandatory direct reply-to message). True when confirmed or not asked for.
-    @discardableResult
-    private func publishResult(for message: TaskMessage, _ result: TaskResultMessage, logger: Logger) async -> Bool {
-        guard let replyTo = message.replyTo, !replyTo.isEmpty, !message.ignoreResult else { return true }
-        let outcome = await publisher.publish(result.wire(replyTo: replyTo).amqpMessage(mandatory: false))
-        guard outcome.isConfirmed else {
-            logger.warning("the result was not confirmed", metadata: ["outcome": "\(outcome)", "state": "\(result.state)"])
-            return false
-        }
-        return true
-    }
-
-    /// Sends the delivery to the dead-letter queue with the reason, then acknowledges it (requeues it when the broker
-    /// did not confirm the dead letter).
-    private func deadLetter(
-        _ delivery: AMQPDelivery,
-        reason: String,
-        error: String,
-        queue: String,
-        channel: AMQPChannel,
-        logger: Logger
-    ) async {
-        var properties = delivery.properties
-        var headers = properties.headers
-        headers[TaskDeadLetter.reasonHeader] = .string(reason)
-        headers[TaskDeadLetter.errorHeader] = .string(String(error.prefix(1000)))
-        headers[TaskDeadLetter.queueHeader] = .string(queue)
-        headers[TaskDeadLetter.routingKeyHeader] = .string(delivery.routingKey)
-        headers[TaskDeadLetter.failedAtHeader] = .string(CeleryTime.format(Date()))
-        if let expiration = properties.expiration { headers[TaskDeadLetter.expirationHeader] = .string(expiration) }
-        properties.headers = headers
-        properties.expiration = nil
-        properties.deliveryMode = .persistent
-        let message = AMQPMessage(exchange: "", routingKey: deadLetterQueue, body: delivery.body, properties: properties, mandatory: true)
-        let outcome = await publisher.publish(message)
-        if outcome.isConfirmed {
-            logger.error("dead-lettered", metadata: ["reason": "\(reason)", "error": "\(LogText.escaped(String(error.prefix(300))))"])
-        } else {
-            logger.warning("the dead letter was not confirmed: requeueing", metadata: ["reason": "\(reason)", "outcome": "\(outcome)"])
-        }
-        settle(delivery, on: channel, done: outcome.isConfirmed, logger: logger)
-    }
-
-    /// Acknowledges a delivery whose work is done, requeues one whose result or dead letter is not safe.
-    private func settle(_ delivery: AMQPDelivery, on channel: AMQPChannel, done: Bool, logger: Logger) {
-        do {
-            if done { try channel.ack(delivery) } else { try channel.nack(delivery, requeue: true) }
-        } catch  where error.code == .staleDelivery {
-            logger.info("the connection was lost before the acknowledgement: the broker delivers the task again")
-        } catch {
-            logger.warning("acknowledging failed: the broker delivers the task again", metadata: ["error": "\(error)"])
-        }
     }
 }

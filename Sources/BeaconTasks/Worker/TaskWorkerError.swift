@@ -19,6 +19,8 @@ extension ErrorCode where Failure == TaskWorkerError {
     /// A registration cannot be served: an invalid task name, a task registered twice, an invalid queue name or
     /// concurrency.
     public static var invalidRegistration: Self { .init("invalid_registration") }
+    /// A task's time limit is not under the broker's consumer timeout (``TaskWorker/warnings``).
+    public static var timeLimitBeyondConsumerTimeout: Self { .init("time_limit_beyond_consumer_timeout") }
     /// Nothing is registered: the worker would consume no queue.
     public static var nothingRegistered: Self { .init("nothing_registered") }
 }

@@ -12,19 +12,22 @@ import Testing
 enum TaskBroker {
     static let logger = Logger(label: "BeaconTasksTests")
 
-    static func configuration(_ name: String = "BeaconTasksTests") throws -> AMQPConfiguration {
-        var configuration = try AMQPConfiguration(url: TestServices.amqpURL())
+    static func configuration(_ name: String = "BeaconTasksTests", url: String? = nil) throws -> AMQPConfiguration {
+        var configuration = try AMQPConfiguration(url: url ?? TestServices.amqpURL())
         configuration.connectionName = name
         return configuration
     }
 
     /// Runs the worker that `makeWorker` makes on a connection of its own (in a service group, shut down gracefully
-    /// afterwards), waits until it consumes its queues, and calls `body` with a client on another connection.
+    /// afterwards), waits until it consumes its queues, and calls `body` with a client on another connection. `url` is
+    /// another broker's (the test broker's when `nil`); `delays` the client's ladder.
     static func withWorker(
+        url: String? = nil,
+        delays: DelayedDeliveryPlan = .celery,
         _ makeWorker: (AMQPConnection) -> TaskWorker,
         _ body: (TaskClient, AMQPChannel) async throws -> Void
     ) async throws {
-        try await AMQPConnection.withConnection(configuration: configuration("task worker"), logger: logger) { workerConnection in
+        try await AMQPConnection.withConnection(configuration: configuration("task worker", url: url), logger: logger) { workerConnection in
             let worker = makeWorker(workerConnection)
             let group = ServiceGroup(
                 configuration: .init(services: [.init(service: worker)], gracefulShutdownSignals: [], logger: logger)
@@ -32,7 +35,7 @@ enum TaskBroker {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 do {
-                    try await withClient { client, tools in
+                    try await withClient(url: url, delays: delays) { client, tools in
                         try await waitForConsumers(worker.queues.map(\.name), tools: tools)
                         try await body(client, tools)
                     }
@@ -49,9 +52,13 @@ enum TaskBroker {
 
     /// Calls `body` with a client on a connection of its own, and a channel of another for the test's own requests
     /// (a passive declare of a missing queue closes its channel: it must not be the client's).
-    static func withClient(_ body: (TaskClient, AMQPChannel) async throws -> Void) async throws {
-        try await AMQPConnection.withConnection(configuration: configuration("task client"), logger: logger) { connection in
-            let client = try await TaskClient(connection: connection, logger: logger)
+    static func withClient(
+        url: String? = nil,
+        delays: DelayedDeliveryPlan = .celery,
+        _ body: (TaskClient, AMQPChannel) async throws -> Void
+    ) async throws {
+        try await AMQPConnection.withConnection(configuration: configuration("task client", url: url), logger: logger) { connection in
+            let client = try await TaskClient(connection: connection, delays: delays, logger: logger)
             let tools = try await connection.openChannel()
             do {
                 try await body(client, tools)
