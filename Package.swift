@@ -44,6 +44,12 @@ let package = Package(
     targets: [
         // MARK: Internal: Synchronization's Mutex, made visible to ThreadSanitizer in `make test-tsan`'s build.
         .target(name: "BeaconSynchronization", swiftSettings: swiftSettings),
+        // MARK: Internal: files written with plain write(2), and the calls SystemPackage lacks (worker sinks, task journal).
+        .target(
+            name: "BeaconFileSystem",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Signals — no dependencies beyond the standard library and Synchronization.
         .target(name: "Beacon", dependencies: ["BeaconSynchronization"], swiftSettings: swiftSettings),
@@ -162,6 +168,7 @@ let package = Package(
             dependencies: [
                 "BeaconEvents",
                 "BeaconAMQP",
+                "BeaconFileSystem",
                 "CCurl",
                 "CCurlShim",
                 .product(name: "Logging", package: "swift-log"),
@@ -198,6 +205,7 @@ let package = Package(
             dependencies: [
                 "BeaconAMQP",
                 "BeaconEvents",
+                "BeaconFileSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -360,7 +368,13 @@ let package = Package(
         ),
         .testTarget(
             name: "BeaconWorkerTests",
-            dependencies: ["BeaconWorker", "IntegrationSupport", "worker", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "BeaconFileSystem",
+                "BeaconWorker",
+                "IntegrationSupport",
+                "worker",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

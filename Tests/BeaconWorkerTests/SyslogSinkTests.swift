@@ -1,4 +1,5 @@
 import BeaconEvents
+import BeaconFileSystem
 import Foundation
 import Glibc
 import IntegrationSupport

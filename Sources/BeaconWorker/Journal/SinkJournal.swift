@@ -1,3 +1,5 @@
+import BeaconFileSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

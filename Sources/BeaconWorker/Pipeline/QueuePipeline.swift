@@ -1,5 +1,6 @@
 import BeaconAMQP
 import BeaconEvents
+import BeaconFileSystem
 import Logging
 
 /// One queue's work between the broker and the sinks: decode each delivery, drop what a sink has already made

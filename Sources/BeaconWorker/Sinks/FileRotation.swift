@@ -1,3 +1,4 @@
+import BeaconFileSystem
 import SystemPackage
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import BeaconEvents
+import BeaconFileSystem
 import SystemPackage
 
 /// A log file, one event per line, rotated as Python's `RotatingFileHandler` or `TimedRotatingFileHandler`

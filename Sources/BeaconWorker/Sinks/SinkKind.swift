@@ -1,4 +1,5 @@
 public import BeaconEvents
+import BeaconFileSystem
 public import Logging
 
 /// A kind of sink that `worker.yaml` names with `type:` — `file`, `syslog`, `mail`, or one of your own.

@@ -1,4 +1,5 @@
 import BeaconEvents
+import BeaconFileSystem
 import SystemPackage
 
 #if canImport(Glibc)

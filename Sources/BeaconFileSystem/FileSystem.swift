@@ -1,4 +1,4 @@
-import SystemPackage
+package import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -7,29 +7,29 @@ import Darwin
 #endif
 
 /// A system call that failed: which one, on what, and its `Errno`.
-struct SystemCallError: Error, Hashable, CustomStringConvertible {
+package struct SystemCallError: Error, Hashable, CustomStringConvertible {
     /// `open`, `write`, `fsync`, `rename`, …
-    let operation: String
+    package let operation: String
     /// The file or address it was about.
-    let subject: String
+    package let subject: String
     /// Why it failed.
-    let code: Errno
+    package let code: Errno
 
-    init(_ operation: String, _ subject: String, _ code: Errno) {
+    package init(_ operation: String, _ subject: String, _ code: Errno) {
         self.operation = operation
         self.subject = subject
         self.code = code
     }
 
     /// For a C call that SystemPackage does not wrap: the calling thread's `errno`.
-    init(_ operation: String, _ subject: String) {
+    package init(_ operation: String, _ subject: String) {
         self.init(operation, subject, Errno(rawValue: errno))
     }
 
-    var description: String { "\(operation) \(subject): \(code) (errno \(code.rawValue))" }
+    package var description: String { "\(operation) \(subject): \(code) (errno \(code.rawValue))" }
 
     /// Runs a SystemPackage call, whose errors are `Errno` though its signature says `throws`, naming what failed.
-    static func attempt<T>(_ operation: String, _ subject: String, _ body: () throws -> T) throws(SystemCallError) -> T {
+    package static func attempt<T>(_ operation: String, _ subject: String, _ body: () throws -> T) throws(SystemCallError) -> T {
         do {
             return try body()
         } catch {
@@ -42,13 +42,13 @@ struct SystemCallError: Error, Hashable, CustomStringConvertible {
 /// returned from is in the kernel and survives a crash of the worker; ``sync()`` makes it survive a power cut.
 ///
 /// SystemPackage's `FileDescriptor` is a bare number: this owns one, and closes it when it goes away. Not
-/// thread-safe: each file belongs to one pipeline, which uses it from its own thread.
-struct AppendedFile: ~Copyable {
-    let path: String
-    let descriptor: FileDescriptor
+/// thread-safe: each file belongs to one owner (a pipeline, a journal), which serialises its use.
+package struct AppendedFile: ~Copyable {
+    package let path: String
+    package let descriptor: FileDescriptor
 
     /// Opens (creating with mode 0644) `path` for appending.
-    init(_ path: String) throws(SystemCallError) {
+    package init(_ path: String) throws(SystemCallError) {
         self.path = path
         descriptor = try SystemCallError.attempt("open", path) {
             try FileDescriptor.open(
@@ -63,40 +63,40 @@ struct AppendedFile: ~Copyable {
     deinit { try? descriptor.close() }
 
     /// Writes all of `bytes` (SystemPackage retries short writes and interruptions).
-    func write(_ bytes: [UInt8]) throws(SystemCallError) {
+    package func write(_ bytes: [UInt8]) throws(SystemCallError) {
         _ = try SystemCallError.attempt("write", path) { try descriptor.writeAll(bytes) }
     }
 
     /// Forces what was written to the disk (`fdatasync(2)`, which SystemPackage does not wrap).
-    func sync() throws(SystemCallError) {
+    package func sync() throws(SystemCallError) {
         guard fdatasync(descriptor.rawValue) == 0 else { throw SystemCallError("fdatasync", path) }
     }
 
     /// The open file's status (`fstat(2)`).
-    func status() throws(SystemCallError) -> Stat {
+    package func status() throws(SystemCallError) -> Stat {
         try SystemCallError.attempt("fstat", path) { try descriptor.stat() }
     }
 
     /// Cuts the file to `size` bytes.
-    func truncate(to size: Int64) throws(SystemCallError) {
+    package func truncate(to size: Int64) throws(SystemCallError) {
         try SystemCallError.attempt("ftruncate", path) { try descriptor.resize(to: size) }
     }
 }
 
-/// The file-system operations the sinks need that SystemPackage does not have, as calls that throw
+/// The file-system operations the worker's sinks and the task worker's journal need that SystemPackage does not have, as calls that throw
 /// ``SystemCallError``.
-enum FileSystem {
+package enum FileSystem {
     /// Whether there is a file or a directory at `path`.
-    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     /// The directory `path` is in: `/` for `/app.log`, `.` for `app.log`.
-    static func directory(containing path: String) -> String {
+    package static func directory(containing path: String) -> String {
         path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
     }
 
     /// Forces `directory`'s entries to the disk (`fsync(2)` of the directory): a file just made or renamed there
     /// survives a power cut only then, whatever was synced of its content.
-    static func syncDirectory(_ directory: String) throws(SystemCallError) {
+    package static func syncDirectory(_ directory: String) throws(SystemCallError) {
         let descriptor = try SystemCallError.attempt("open", directory) {
             try FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
         }
@@ -105,17 +105,17 @@ enum FileSystem {
     }
 
     /// Renames `source` to `destination`, replacing what is there.
-    static func rename(_ source: String, to destination: String) throws(SystemCallError) {
+    package static func rename(_ source: String, to destination: String) throws(SystemCallError) {
         guard Glibc.rename(source, destination) == 0 else { throw SystemCallError("rename", "\(source) to \(destination)") }
     }
 
     /// Removes the file at `path`; fine if there is none.
-    static func remove(_ path: String) throws(SystemCallError) {
+    package static func remove(_ path: String) throws(SystemCallError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw SystemCallError("unlink", path) }
     }
 
     /// Creates a directory and its parents (mode 0755); fine if it exists.
-    static func createDirectory(_ path: String) throws(SystemCallError) {
+    package static func createDirectory(_ path: String) throws(SystemCallError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -125,7 +125,7 @@ enum FileSystem {
     }
 
     /// The names in a directory (without `.` and `..`).
-    static func contents(of directory: String) throws(SystemCallError) -> [String] {
+    package static func contents(of directory: String) throws(SystemCallError) -> [String] {
         guard let stream = opendir(directory) else { throw SystemCallError("opendir", directory) }
         defer { closedir(stream) }
         var names: [String] = []
@@ -139,7 +139,7 @@ enum FileSystem {
     }
 
     /// The whole file, or nil when there is no such file.
-    static func read(_ path: String) throws(SystemCallError) -> [UInt8]? {
+    package static func read(_ path: String) throws(SystemCallError) -> [UInt8]? {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
