@@ -32,6 +32,8 @@ struct TaskRunner: Sendable {
     let tasks: [String: RegisteredTask]
     let deadLetterQueue: String
     let delays: DelayedDeliveryPlan
+    /// The tasks that succeeded, by idempotency key; none when `nil`.
+    let idempotency: (any TaskIdempotencyStore)?
     /// Results, retries, delays and dead letters go out here.
     let publisher: AMQPChannel
     let logger: Logger
@@ -123,6 +125,7 @@ struct TaskRunner: Sendable {
             // Under a second (a delay the ladder cannot express): waited out here.
             if early > 0 { try? await Task.sleep(for: .seconds(early)) }
         }
+        if await isDone(message, delivery: delivery, channel: channel, logger: logger) { return }
         guard let task = tasks[message.name] else {
             let text = "no task \"\(message.name)\" is registered on this worker"
             await publishResult(
@@ -151,6 +154,7 @@ struct TaskRunner: Sendable {
                 reason: TaskDeadLetter.timeLimit
             )
         case .finished(.succeeded(let result), _):
+            await remember(message, result, logger: logger)
             let published = await publishResult(for: message, result, logger: logger)
             logger.debug("task succeeded", metadata: ["runtime": "\(runtime)"])
             settle(delivery, on: channel, done: published, logger: logger)
@@ -177,6 +181,39 @@ struct TaskRunner: Sendable {
                 TaskFailure(type: "MaxRetriesExceededError", message: request.reason, module: "celery.exceptions"),
                 reason: TaskDeadLetter.retriesExhausted
             )
+        }
+    }
+
+    /// Whether the store remembers the message's idempotency key (its id when it has none): then the task is not run
+    /// again, the caller gets the recorded result, and the delivery is acknowledged. A store that cannot be read
+    /// lets the task run (at least once wins over at most once).
+    private func isDone(_ message: TaskMessage, delivery: AMQPDelivery, channel: AMQPChannel, logger: Logger) async -> Bool {
+        guard let idempotency else { return false }
+        let key = message.idempotencyKey ?? message.id
+        let done: TaskCompletion?
+        do {
+            done = try await idempotency.completion(for: key)
+        } catch {
+            logger.error("the idempotency store cannot be read: the task runs", metadata: ["error": "\(error)"])
+            return false
+        }
+        guard let done else { return false }
+        logger.info("already done: not run again", metadata: ["idempotency_key": "\(LogText.escaped(key))", "done_by": "\(done.taskID)"])
+        let result = TaskResultMessage(taskID: message.id, state: .success, result: done.result, dateDone: done.finishedAt)
+        let published = await publishResult(for: message, result, logger: logger)
+        settle(delivery, on: channel, done: published, logger: logger)
+        return true
+    }
+
+    /// Records a run that succeeded in the idempotency store, before its result and acknowledgement. A record that
+    /// fails is logged: the task is done, but a redelivery would run it again.
+    private func remember(_ message: TaskMessage, _ result: TaskResultMessage, logger: Logger) async {
+        guard let idempotency else { return }
+        let key = message.idempotencyKey ?? message.id
+        do {
+            try await idempotency.record(TaskCompletion(taskID: message.id, finishedAt: result.dateDone ?? Date(), result: result.result), for: key)
+        } catch {
+            logger.error("the run could not be recorded: a redelivery would run it again", metadata: ["error": "\(error)"])
         }
     }
 

@@ -34,6 +34,10 @@ import Foundation
 ///
 /// **Retries and time limits** per task: ``TaskHandlerOptions``.
 ///
+/// **Once-only effects.** With an ``idempotency`` store, a task whose key (``TaskOptions/idempotencyKey``, or its id)
+/// is recorded there as done is not run again: the caller gets the recorded result. A run that succeeds is recorded
+/// before its result and acknowledgement (see ``TaskIdempotencyStore`` for the window that remains).
+///
 /// **At least once.** A delivery is acknowledged only after its handler returned and its result, when the caller asked
 /// for one (`reply_to` set, `ignore_result` false), was published and confirmed. A worker stopped or killed mid-task
 /// leaves the message to the broker, which delivers it again (``TaskContext/redelivered``): handlers must be
@@ -57,6 +61,8 @@ public struct TaskWorker: Service {
     public private(set) var queues: [TaskQueue] = []
     /// The delay ladder for countdowns, ETAs and retry waits.
     public let delays: DelayedDeliveryPlan
+    /// Where the tasks that succeeded are remembered by idempotency key; `nil`: nowhere (at least once only).
+    public let idempotency: (any TaskIdempotencyStore)?
     /// The broker's consumer timeout (RabbitMQ's `consumer_timeout`, 30 minutes by default, one value for the whole
     /// broker on 3.10): a delivery unacknowledged for longer makes the broker close the channel and deliver it again.
     /// A task registered with a time limit at or above it is reported in ``warnings``.
@@ -75,17 +81,21 @@ public struct TaskWorker: Service {
     ///   - deadLetterQueue: the dead-letter exchange and queue.
     ///   - delays: the delay ladder (Celery's, shared with Celery 5.7 producers and workers, by default).
     ///   - consumerTimeout: the broker's `consumer_timeout`, to check time limits against.
+    ///   - idempotency: where succeeded runs are recorded (e.g. ``FileIdempotencyStore`` in the worker's state
+    ///     directory), so that a task delivered again is not run again.
     ///   - logger: the worker's own logging; the program bootstraps the logging system.
     public init(
         connection: AMQPConnection,
         deadLetterQueue: String = "beacon.tasks.dead",
         delays: DelayedDeliveryPlan = .celery,
         consumerTimeout: Duration = .seconds(1800),
+        idempotency: (any TaskIdempotencyStore)? = nil,
         logger: Logger
     ) {
         self.connection = connection
         self.deadLetterQueue = deadLetterQueue
         self.delays = delays
+        self.idempotency = idempotency
         self.consumerTimeout = consumerTimeout
         self.logger = logger
     }
@@ -193,7 +203,14 @@ public struct TaskWorker: Service {
         guard !tasks.isEmpty else { throw TaskWorkerError(.nothingRegistered, "no task is registered: nothing to consume") }
         try await connection.declare(topology)
         let publisher = try await connection.openChannel()
-        let runner = TaskRunner(tasks: tasks, deadLetterQueue: deadLetterQueue, delays: delays, publisher: publisher, logger: logger)
+        let runner = TaskRunner(
+            tasks: tasks,
+            deadLetterQueue: deadLetterQueue,
+            delays: delays,
+            idempotency: idempotency,
+            publisher: publisher,
+            logger: logger
+        )
         logger.info(
             "task worker starting",
             metadata: ["queues": "\(queues.map(\.name).joined(separator: ","))", "tasks": "\(registeredTasks.joined(separator: ","))"]
