@@ -134,6 +134,7 @@ let package = Package(
                 "BeaconEvents",
                 "BeaconLogging",
                 "BeaconOutbox",
+                "BeaconTasksCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,11 +153,14 @@ let package = Package(
                 "BeaconLogging",
                 "BeaconOutbox",
                 "BeaconOutboxAMQP",
+                "BeaconTasks",
                 "BeaconWeb",
+                "ShopDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
@@ -187,9 +191,12 @@ let package = Package(
             dependencies: [
                 "BeaconAMQP",
                 "BeaconEvents",
+                "BeaconTasks",
                 "BeaconWorker",
+                "ShopDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -200,17 +207,23 @@ let package = Package(
 
         // MARK: Tasks: definitions, Celery protocol v2 on the wire, retry and delay plans (pure), and the client and
         // worker that enqueue and run them through RabbitMQ.
+        // Tasks without a broker: definitions, options, results, the enqueuer protocol (for routes and BeaconTesting).
+        .target(name: "BeaconTasksCore", dependencies: ["BeaconEvents"], swiftSettings: swiftSettings),
         .target(
             name: "BeaconTasks",
             dependencies: [
                 "BeaconAMQP",
                 "BeaconEvents",
                 "BeaconFileSystem",
+                "BeaconTasksCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+
+        // MARK: The demo's contract, shared by the bundled web and worker: its tasks and the order's validation.
+        .target(name: "ShopDemo", dependencies: ["BeaconTasksCore"], swiftSettings: swiftSettings),
 
         // MARK: Helpers for users' tests: any producer (no Hummingbird), and web apps.
         .target(
@@ -219,6 +232,7 @@ let package = Package(
                 "BeaconEvents",
                 "BeaconLogging",
                 "BeaconOutbox",
+                "BeaconTasksCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -348,7 +362,10 @@ let package = Package(
                 "web",
                 "BeaconAMQP",
                 "BeaconOutboxAMQP",
+                "BeaconTasksCore",
+                "BeaconTesting",
                 "BeaconWebTesting",
+                "ShopDemo",
                 "IntegrationSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
@@ -359,6 +376,7 @@ let package = Package(
             name: "BeaconTestingTests",
             dependencies: [
                 "BeaconLogging",
+                "BeaconTasksCore",
                 "BeaconTesting",
                 "BeaconWebTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -369,9 +387,12 @@ let package = Package(
         .testTarget(
             name: "BeaconWorkerTests",
             dependencies: [
+                "BeaconAMQP",
                 "BeaconFileSystem",
+                "BeaconTasks",
                 "BeaconWorker",
                 "IntegrationSupport",
+                "ShopDemo",
                 "worker",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -28,6 +28,6 @@ struct TailCommand: AsyncParsableCommand {
         let tail = EventTail(configuration: configuration, pattern: topic, color: color ?? (isatty(1) == 1), logger: logger) { line in
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
-        try await reportingFailure { try await runUntilSignalled(tail, logger: logger) }
+        try await reportingFailure { try await runUntilSignalled([tail], logger: logger) }
     }
 }

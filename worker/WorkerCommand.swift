@@ -50,6 +50,11 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "The worker's own logging on stderr: trace, debug, info, notice, warning, error.")
     var logLevel: Logger.Level = .info
 
+    /// The worker.yaml in use: the flag, else BEACON_WORKER_CONFIG, else worker/worker.yaml.
+    var resolvedConfigPath: String {
+        configPath ?? ProcessInfo.processInfo.environment["BEACON_WORKER_CONFIG"] ?? "worker/worker.yaml"
+    }
+
     /// Reads the settings; a bad one is reported on one line and the program exits with code 2.
     func load(prefetch: Int? = nil) throws -> WorkerConfiguration {
         LoggingSystem.bootstrap { label in

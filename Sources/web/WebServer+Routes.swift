@@ -3,8 +3,8 @@ import Foundation
 import Hummingbird
 
 extension WebServer {
-    /// The server's router with the demo routes: `GET /hello`, `GET /boom`, `POST /echo`, beside `/healthz` and
-    /// `/metrics`.
+    /// The server's router with the demo routes: `GET /hello`, `GET /boom`, `POST /echo`, `POST /orders`, beside
+    /// `/healthz` and `/metrics`.
     func demoRouter() -> Router<BasicBeaconRequestContext> {
         let router = router()
         router.get("hello") { _, _ in "Hello, world!\n" }
@@ -18,6 +18,7 @@ extension WebServer {
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
         }
+        Self.addOrderRoute(to: router)
         return router
     }
 }

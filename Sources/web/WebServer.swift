@@ -7,6 +7,7 @@ import BeaconWeb
 import Hummingbird
 import Logging
 import Metrics
+import ServiceLifecycle
 import SystemPackage
 
 /// The `web` program's server: a ``BeaconApp`` publishing its requests, errors and logs to RabbitMQ through an
@@ -16,6 +17,8 @@ struct WebServer {
     let settings: WebConfiguration
     let app: BeaconApp
     let pipeline: EventPipeline?
+    /// The task client's connection and the service that hands the client to the app (none without a broker).
+    let taskServices: [any Service]
     let metrics: PrometheusMetrics
     /// The app's request metrics (they are recorded while this lives).
     let requestMetrics: RequestMetrics
@@ -44,6 +47,21 @@ struct WebServer {
         if let pipeline { pipeline.publisher.publishRequests(of: app) }
         requestMetrics = RequestMetrics(app: app)
         self.pipeline = pipeline
+        taskServices = settings.eventsEnabled ? try Self.taskServices(settings, app: app) : []
+    }
+
+    /// A connection of its own for tasks (the outbox's is tuned for batches of events), and the service that gives
+    /// the app a ``TaskClient`` on it once it runs.
+    static func taskServices(_ settings: WebConfiguration, app: BeaconApp) throws(WebConfigurationError) -> [any Service] {
+        do {
+            var amqp = try AMQPConfiguration(url: settings.amqpURL)
+            amqp.connectionName = "\(settings.service)-tasks@\(ProcessIdentity.current.host)"
+            let logger = Logger(label: "beacon.tasks")
+            let connection = try AMQPConnection(configuration: amqp, logger: logger)
+            return [connection, TaskClientService(connection: connection, app: app, logger: logger)]
+        } catch {
+            throw WebConfigurationError(.invalidAMQPURL, setting: "AMQP_URL", "\(error)")
+        }
     }
 
     /// The events to RabbitMQ: the spool, a connection that waits for the broker, the outbox over it.
@@ -118,7 +136,7 @@ struct WebServer {
         let application = app.application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: nil),
-            services: pipeline?.services ?? []
+            services: (pipeline?.services ?? []) + taskServices
         )
         // Events that come after the outbox has stopped (an `appStopping` receiver) are written to the spool on the
         // outbox's queue: on disk before the process exits, however the application ends.

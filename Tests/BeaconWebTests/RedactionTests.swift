@@ -104,6 +104,7 @@ import Testing
             channel: nil,
             endpointPath: EndpointPath(),
             redaction: .standard,
+            tasks: AppTasks(),
             startInstant: .now
         )
         let line = RequestLog.line(for: scope, status: .ok, duration: .microseconds(410))

@@ -27,7 +27,7 @@ import Foundation
 ///
 /// A task with a countdown or an ETA a second or more ahead goes through the broker's delay ladder (``delays``):
 /// the first such enqueue to a queue declares the ladder and binds the queue to it. Nothing waits in a worker.
-public final class TaskClient: Sendable {
+public final class TaskClient: TaskEnqueuer {
     /// RabbitMQ's direct reply-to pseudo-queue: the `reply_to` of a task whose caller awaits its result.
     public static let directReplyTo = "amq.rabbitmq.reply-to"
 

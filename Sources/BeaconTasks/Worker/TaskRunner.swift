@@ -109,6 +109,7 @@ struct TaskRunner: Sendable {
         }
         logger[metadataKey: "task"] = "\(message.name)"
         logger[metadataKey: "task_id"] = "\(message.id)"
+        if let requestID = message.requestID { logger[metadataKey: "request_id"] = "\(LogText.escaped(requestID))" }
         if let expires = message.expires, expires < Date() {
             // Celery's REVOKED on receipt, but kept: the dead letter says when it expired.
             let text = "the task expired at \(CeleryTime.format(expires)) before it ran"

@@ -32,6 +32,8 @@ public final class BeaconApp: Sendable {
     public let logger: Logger
     /// The app's signals; the app is their sender. Their receivers' errors are logged once each, on ``logger``.
     public let signals: WebSignals
+    /// Where routes enqueue tasks (``BeaconRequestContext/tasks``): give it a ``TaskEnqueuer`` once there is one.
+    public let tasks = AppTasks()
     let errorHandlers = ErrorHandlers()
 
     /// - Parameters:

@@ -38,6 +38,9 @@ extension BeaconRequestContext {
 
     /// Per-request storage, Flask's `g`.
     public var g: RequestStorage { scope.g }
+
+    /// Enqueues tasks through the app's ``BeaconApp/tasks``, with this request's id on each.
+    public var tasks: RequestTasks { RequestTasks(tasks: scope.tasks, requestID: scope.id) }
 }
 
 /// Beacon's per-request state inside a request context.

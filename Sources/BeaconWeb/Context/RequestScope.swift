@@ -45,6 +45,8 @@ public final class RequestScope: Sendable, CustomStringConvertible {
     /// What is secret in this request: headers, query parameters, metadata keys.
     public let redaction: Redaction
     private let endpointPath: EndpointPath
+    /// Where the request enqueues tasks (``BeaconRequestContext/tasks``).
+    let tasks: AppTasks
     private let storage = Mutex<[ObjectIdentifier: any Sendable]>([:])
     private let route = Mutex<RouteLocation?>(nil)
 
@@ -54,6 +56,7 @@ public final class RequestScope: Sendable, CustomStringConvertible {
         channel: (any Channel)?,
         endpointPath: EndpointPath,
         redaction: Redaction,
+        tasks: AppTasks,
         startInstant: ContinuousClock.Instant
     ) {
         self.id = id
@@ -64,6 +67,7 @@ public final class RequestScope: Sendable, CustomStringConvertible {
         self.channel = channel
         self.endpointPath = endpointPath
         self.redaction = redaction
+        self.tasks = tasks
         self.startInstant = startInstant
     }
 

@@ -35,6 +35,7 @@ public struct RequestLifecycleMiddleware<Context: BeaconRequestContext>: RouterM
             channel: context.beacon.channel,
             endpointPath: context.coreContext.endpointPath,
             redaction: app.redaction,
+            tasks: app.tasks,
             startInstant: start
         )
         // The scope prints as the request id; EventLogHandler finds the request in it.

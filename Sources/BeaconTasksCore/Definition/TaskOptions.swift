@@ -103,7 +103,7 @@ public struct TaskTimeLimits: Sendable, Hashable {
 
 extension Duration {
     /// The duration in seconds, with its fraction.
-    var seconds: Double {
+    package var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

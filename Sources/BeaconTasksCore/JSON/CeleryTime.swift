@@ -7,16 +7,16 @@ import Darwin
 #endif
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+package import FoundationEssentials
 #else
-import Foundation
+package import Foundation
 #endif
 
 /// Times as Celery writes them: Python's `datetime.isoformat()` of an aware UTC datetime,
 /// `2026-12-02T03:35:19.289477+00:00` (no fraction when the microseconds are 0).
-enum CeleryTime {
+package enum CeleryTime {
     /// `date` in UTC with microseconds (rounded to the nearest), as Python's `isoformat()` writes it.
-    static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let microseconds = (date.timeIntervalSince1970 * 1_000_000).rounded()
         let (seconds, fraction) = Int64(microseconds).floorDivided(by: 1_000_000)
         var time = time_t(seconds)
@@ -30,7 +30,7 @@ enum CeleryTime {
 
     /// Reads `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`; a time without an offset is taken as UTC. Fractions keep
     /// microseconds (more digits are cut off).
-    static func parse(_ text: some StringProtocol) -> Date? {
+    package static func parse(_ text: some StringProtocol) -> Date? {
         var reader = Reader(bytes: Array(text.utf8))
         guard let year = reader.number(4), reader.skip("-"), let month = reader.number(2), reader.skip("-"),
             let day = reader.number(2), reader.skip("T") || reader.skip("t") || reader.skip(" "),

@@ -35,7 +35,7 @@ public struct TaskNameError: CodedError {
     /// What exactly is wrong.
     public let message: String
 
-    init(_ code: Code, name: String, _ message: String) {
+    package init(_ code: Code, name: String, _ message: String) {
         self.code = code
         self.name = name
         self.message = message

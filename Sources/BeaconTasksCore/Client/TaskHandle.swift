@@ -8,9 +8,9 @@ import Synchronization
 public struct TaskHandle<T: TaskDefinition>: Sendable {
     /// The task id (`id` header, `correlation_id`).
     public let id: String
-    let slot: ResultSlot?
+    package let slot: ResultSlot?
 
-    init(id: String, slot: ResultSlot?) {
+    package init(id: String, slot: ResultSlot?) {
         self.id = id
         self.slot = slot
     }
@@ -32,10 +32,10 @@ public struct TaskHandle<T: TaskDefinition>: Sendable {
 }
 
 /// The final result of one task, filled by the client's reply consumer and awaited by its handle's callers.
-final class ResultSlot: Sendable {
-    typealias Outcome = Result<TaskResultMessage, TaskClientError>
+package final class ResultSlot: Sendable {
+    package typealias Outcome = Result<TaskResultMessage, TaskClientError>
 
-    let taskID: String
+    package let taskID: String
     private let state = Mutex(State.pending(Waiters()))
     private let onDrop: @Sendable (String, ObjectIdentifier) -> Void
 
@@ -50,7 +50,7 @@ final class ResultSlot: Sendable {
         var ended: [Int: Outcome] = [:]
     }
 
-    init(taskID: String, onDrop: @escaping @Sendable (String, ObjectIdentifier) -> Void) {
+    package init(taskID: String, onDrop: @escaping @Sendable (String, ObjectIdentifier) -> Void) {
         self.taskID = taskID
         self.onDrop = onDrop
     }
@@ -58,7 +58,7 @@ final class ResultSlot: Sendable {
     deinit { onDrop(taskID, ObjectIdentifier(self)) }
 
     /// Settles the slot (the first settlement wins) and wakes every waiter.
-    func settle(_ outcome: Outcome) {
+    package func settle(_ outcome: Outcome) {
         let waiters: [CheckedContinuation<Outcome, Never>] = state.withLock { state in
             guard case .pending(let waiters) = state else { return [] }
             state = .done(outcome)
@@ -81,7 +81,7 @@ final class ResultSlot: Sendable {
 
     private static let keys = Atomic<Int>(0)
 
-    func wait(timeout: Duration, task: String) async throws -> TaskResultMessage {
+    package func wait(timeout: Duration, task: String) async throws -> TaskResultMessage {
         let key = Self.keys.add(1, ordering: .relaxed).newValue
         let taskID = taskID
         let outcome: Outcome = await withTaskGroup(of: Void.self) { group in

@@ -8,13 +8,13 @@ import Foundation
 
 extension JSONValue {
     /// Why bytes are not one JSON document.
-    struct ParseFailure: Error {
+    package struct ParseFailure: Error {
         /// What is wrong, with the byte offset.
-        let description: String
+        package let description: String
     }
 
     /// Parses one strict RFC 8259 document (valid UTF-8, nothing after the value, at most 32 levels deep).
-    static func parse(_ bytes: some Collection<UInt8>) throws(ParseFailure) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>) throws(ParseFailure) -> JSONValue {
         do {
             return JSONValue(try JSONParser.parse(bytes))
         } catch {
@@ -49,7 +49,7 @@ extension JSONValue {
 }
 
 extension JSONDocument {
-    fileprivate init(_ value: BeaconTasks.JSONValue) {
+    fileprivate init(_ value: BeaconTasksCore.JSONValue) {
         switch value {
         case .null: self = .null
         case .bool(let value): self = .bool(value)
@@ -64,9 +64,9 @@ extension JSONDocument {
 
 /// How Beacon turns `Codable` task arguments and outputs into JSON values and back: `JSONEncoder`/`JSONDecoder`,
 /// dates as Celery writes them (ISO 8601, microseconds, `+00:00`), and read back from any ISO 8601 form Python writes.
-enum TaskCoding {
+package enum TaskCoding {
     /// `value` as a JSON value.
-    static func encode(_ value: some Encodable) throws -> JSONValue {
+    package static func encode(_ value: some Encodable) throws -> JSONValue {
         // As is: a round trip through Codable would lose the members' order (keyed containers have none).
         if let json = value as? JSONValue { return json }
         let encoder = JSONEncoder()
@@ -83,7 +83,7 @@ enum TaskCoding {
     }
 
     /// A `T` from a JSON value.
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         if let same = value as? T { return same }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -98,7 +98,7 @@ enum TaskCoding {
     }
 
     /// Where a `DecodingError` happened and what it says, e.g. (`items[0].sku`, `expected String, found a number`).
-    static func describe(_ error: any Error) -> (path: String, problem: String) {
+    package static func describe(_ error: any Error) -> (path: String, problem: String) {
         guard let error = error as? DecodingError else { return ("", "\(error)") }
         switch error {
         case .typeMismatch(let type, let context):
