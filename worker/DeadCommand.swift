@@ -10,6 +10,7 @@ struct DeadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead",
         abstract: "Inspect the dead-letter queue, or send its letters back to their queues.",
+        discussion: "--tasks works on the task worker's dead letters (beacon.tasks.dead), --queue on any dead-letter queue.",
         subcommands: [List.self, Replay.self]
     )
 
@@ -17,16 +18,16 @@ struct DeadCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show dead letters, oldest first; the queue is left as it was.")
 
         @OptionGroup var settings: SettingsOptions
+        @OptionGroup var which: DeadQueueOptions
 
         @Option(help: "Show at most this many.")
         var limit: Int?
 
         func run() async throws {
             let configuration = try settings.load()
-            let letters = try await reportingFailure {
-                try await DeadLetters(configuration: configuration, logger: Logger(label: "beacon.worker.dead")).list(limit: limit)
-            }
-            if letters.isEmpty { print("\(configuration.broker.deadLetterQueue) is empty") }
+            let dead = DeadLetters(configuration: configuration, queue: which.name, logger: Logger(label: "beacon.worker.dead"))
+            let letters = try await reportingFailure { try await dead.list(limit: limit) }
+            if letters.isEmpty { print("\(dead.queue) is empty") }
             for (index, letter) in letters.enumerated() { print(letter.describe(number: index + 1) + "\n") }
         }
     }
@@ -37,6 +38,7 @@ struct DeadCommand: AsyncParsableCommand {
         )
 
         @OptionGroup var settings: SettingsOptions
+        @OptionGroup var which: DeadQueueOptions
 
         @Option(help: "Send back at most this many.")
         var limit: Int?
@@ -45,8 +47,9 @@ struct DeadCommand: AsyncParsableCommand {
             let configuration = try settings.load()
             let bar = ProgressBar(label: "replaying")
             let terminal = isatty(2) == 1
+            let dead = DeadLetters(configuration: configuration, queue: which.name, logger: Logger(label: "beacon.worker.dead"))
             let result = try await reportingFailure {
-                try await DeadLetters(configuration: configuration, logger: Logger(label: "beacon.worker.dead")).replay(limit: limit) { done, total in
+                try await dead.replay(limit: limit) { done, total in
                     guard terminal || done == total else { return }
                     FileHandle.standardError.write(
                         Data(((terminal ? "\r" : "") + bar.render(done: done, total: total) + (done == total ? "\n" : "")).utf8)
@@ -57,6 +60,22 @@ struct DeadCommand: AsyncParsableCommand {
             if result.failed > 0 { throw ExitCode.failure }
         }
     }
+}
+
+/// Which dead-letter queue: the worker's (worker.yaml's `dead_letter_queue`), the task worker's, or another.
+struct DeadQueueOptions: ParsableArguments {
+    @Flag(help: "The task worker's dead letters (beacon.tasks.dead).")
+    var tasks = false
+
+    @Option(help: "A dead-letter queue by name.")
+    var queue: String?
+
+    func validate() throws {
+        if tasks && queue != nil { throw ValidationError("give --tasks or --queue, not both") }
+    }
+
+    /// The queue's name; `nil` for the worker's own.
+    var name: String? { tasks ? "beacon.tasks.dead" : queue }
 }
 
 extension DeadLetters.Letter {

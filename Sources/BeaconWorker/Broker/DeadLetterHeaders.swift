@@ -23,6 +23,12 @@ enum DeadLetterHeaders {
     static let line = "x-beacon-line"
     static let failedAt = "x-beacon-failed-at"
 
+    /// The queue a dead letter came from: the worker's header, or for one the broker dead-lettered (a task queue's
+    /// delivery limit) RabbitMQ's `x-first-death-queue`.
+    static func sourceQueue(_ headers: AMQPTable) -> String? {
+        headers[queue]?.stringValue ?? headers["x-first-death-queue"]?.stringValue
+    }
+
     /// The routing key the message was first published with (a retried message arrives with its queue's name).
     static func originalRoutingKey(of delivery: AMQPDelivery) -> String {
         delivery.properties.headers[routingKey]?.stringValue ?? delivery.routingKey
@@ -47,7 +53,14 @@ enum DeadLetterHeaders {
 
     private static let poisonReasons: Set<String> = [
         EventDecodingError.Code.invalidUTF8, .invalidJSON, .missingField, .invalidField,
-    ].reduce(into: []) { $0.insert($1.description) }
+    ].reduce(into: taskPoisonReasons) { $0.insert($1.description) }
+
+    /// A task worker's dead letters (BeaconTasks' `TaskDeadLetter`, same headers) that no replay can run: a message
+    /// that is not Celery protocol v2 JSON (pickle is never deserialised), or a task past its `expires`.
+    private static let taskPoisonReasons: Set<String> = [
+        "unsupported_content_type", "unsupported_content_encoding", "invalid_body", "protocol_v1", "missing_header", "invalid_header",
+        "expired",
+    ]
 
     /// Headers without the worker's retry state, for a message sent back to its queue.
     static func cleared(_ headers: AMQPTable) -> AMQPTable {

@@ -16,7 +16,7 @@ public struct DeadLetters: Sendable {
         var headers: AMQPTable { delivery.properties.headers }
         public var reason: String { headers[DeadLetterHeaders.reason]?.stringValue ?? "-" }
         public var error: String { headers[DeadLetterHeaders.error]?.stringValue ?? "-" }
-        public var queue: String? { headers[DeadLetterHeaders.queue]?.stringValue }
+        public var queue: String? { DeadLetterHeaders.sourceQueue(headers) }
         public var attempts: Int { headers[DeadLetterHeaders.attempts]?.intValue ?? 0 }
         public var isPoison: Bool { DeadLetterHeaders.isPoison(headers) }
 
@@ -38,11 +38,15 @@ public struct DeadLetters: Sendable {
     }
 
     let configuration: WorkerConfiguration
+    /// The dead-letter queue worked on.
+    public let queue: String
     let logger: Logger
 
-    /// Works on the dead-letter queue of `configuration`, logging the broker connection to `logger`.
-    public init(configuration: WorkerConfiguration, logger: Logger) {
+    /// Works on `queue` (the dead-letter queue of `configuration` when `nil`; a task worker's, such as
+    /// `beacon.tasks.dead`, has the same headers), logging the broker connection to `logger`.
+    public init(configuration: WorkerConfiguration, queue: String? = nil, logger: Logger) {
         self.configuration = configuration
+        self.queue = queue ?? configuration.broker.deadLetterQueue
         self.logger = logger
     }
 
@@ -52,7 +56,7 @@ public struct DeadLetters: Sendable {
         try await withConnection { connection in
             let channel = try await connection.openChannel()
             var letters: [Letter] = []
-            while limit.map({ letters.count < $0 }) ?? true, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+            while limit.map({ letters.count < $0 }) ?? true, let delivery = try await channel.get(queue: self.queue) {
                 letters.append(Letter(delivery: delivery))
             }
             return letters
@@ -63,11 +67,11 @@ public struct DeadLetters: Sendable {
     public func replay(limit: Int?, progress: @Sendable (Int, Int) -> Void) async throws -> ReplayResult {
         try await withConnection { connection in
             let channel = try await connection.openChannel()
-            let available = Int(try await channel.checkQueue(configuration.broker.deadLetterQueue).messageCount)
+            let available = Int(try await channel.checkQueue(self.queue).messageCount)
             let total = min(limit ?? available, available)
             var result = ReplayResult()
             progress(0, total)
-            while result.replayed + result.failed < total, let delivery = try await channel.get(queue: configuration.broker.deadLetterQueue) {
+            while result.replayed + result.failed < total, let delivery = try await channel.get(queue: self.queue) {
                 let letter = Letter(delivery: delivery)
                 guard !letter.isPoison, let queue = letter.queue else {
                     result.skipped += 1  // kept unacknowledged until the channel closes, then requeued
@@ -92,7 +96,7 @@ public struct DeadLetters: Sendable {
     private func withConnection<Result: Sendable>(_ body: (AMQPConnection) async throws -> Result) async throws -> Result {
         try await AMQPConnection.withConnection(
             configuration: configuration.amqpConfiguration(role: "dead"),
-            topology: AMQPTopology(queues: configuration.topology.queues.filter { $0.name == configuration.broker.deadLetterQueue }),
+            topology: AMQPTopology(queues: configuration.topology.queues.filter { $0.name == self.queue }),
             logger: logger,
             body
         )
