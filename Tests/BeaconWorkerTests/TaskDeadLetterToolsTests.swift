@@ -54,6 +54,8 @@ import Testing
                 #expect(listed.first?.isPoison == false)
                 #expect(listed.first?.describe(number: 1).contains("not fixed yet") == true)
 
+                // Listing leaves the letter where it was (back once the listing's connection closed).
+                #expect(await eventually { (try? await tools.checkQueue(dead).messageCount) == 1 })
                 fixed.withLock { $0 = true }
                 let result = try await letters.replay(limit: nil) { _, _ in }
                 #expect(result == DeadLetters.ReplayResult(replayed: 1, skipped: 0, failed: 0))

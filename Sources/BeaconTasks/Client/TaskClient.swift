@@ -35,8 +35,10 @@ public final class TaskClient: TaskEnqueuer {
     public let channel: AMQPChannel
     /// The delay ladder for countdowns and ETAs; a worker consuming the queue must use the same.
     public let delays: DelayedDeliveryPlan
-    /// The queues this client has bound to the ladder.
-    private let delayedQueues = Mutex<Set<String>>([])
+    /// Where ``revoke(_:for:)`` records revocations.
+    public let revocations: TaskRevocations
+    /// What this client has declared on the broker: the ladder with a queue's binding (by queue), the revocations.
+    private let declared = Mutex<Set<String>>([])
     private let consumer: AMQPConsumer
     private let table: ReplyTable
     private let logger: Logger
@@ -48,7 +50,12 @@ public final class TaskClient: TaskEnqueuer {
     ///   - delays: the delay ladder (Celery's by default, as ``TaskWorker`` uses it).
     ///   - logger: the client's own logging (results nobody waits for, unreadable results); the program bootstraps
     ///     the logging system.
-    public init(connection: AMQPConnection, delays: DelayedDeliveryPlan = .celery, logger: Logger) async throws(AMQPError) {
+    public init(
+        connection: AMQPConnection,
+        delays: DelayedDeliveryPlan = .celery,
+        revocations: TaskRevocations = .standard,
+        logger: Logger
+    ) async throws(AMQPError) {
         let channel = try await connection.openChannel()
         let consumer: AMQPConsumer
         do {
@@ -60,6 +67,7 @@ public final class TaskClient: TaskEnqueuer {
         let table = ReplyTable()
         self.channel = channel
         self.delays = delays
+        self.revocations = revocations
         self.consumer = consumer
         self.table = table
         self.logger = logger
@@ -146,16 +154,48 @@ public final class TaskClient: TaskEnqueuer {
         }
     }
 
-    /// Declares the delay ladder and binds `queue` to its delivery exchange, once per queue, on a channel of its own
-    /// (a bind to a missing queue closes its channel, which must not be the one results come on).
+    /// Declares the delay ladder and binds `queue` to its delivery exchange, once per queue.
     private func bindToDelays(_ queue: String, task: String) async throws(TaskClientError) {
-        guard !delayedQueues.withLock({ $0.contains(queue) }) else { return }
+        try await declareOnce("delays:\(queue)", what: task) { tools throws(AMQPError) in
+            try await tools.declare(delays.topology())
+            try await tools.bind(delays.deliveryBinding(queue: queue))
+        }
+    }
+
+    /// Revokes the task `id` for `ttl` (one day by default, at most ``TaskRevocations/maximumTTL``): every worker
+    /// that receives it from now on, also after a restart, does not run it, and an awaiting caller gets REVOKED. A
+    /// task already running is not stopped. Returns once the broker confirmed the record (``TaskRevocations``).
+    public func revoke(_ id: String, for ttl: Duration = .seconds(86_400)) async throws(TaskClientError) {
+        let what = "revoking task \(id)"
+        try await declareOnce("revocations", what: what) { tools throws(AMQPError) in
+            _ = try await tools.declare(revocations.declaration)
+        }
+        let until = Date().addingTimeInterval(min(ttl, revocations.maximumTTL).seconds)
+        switch await channel.publish(revocations.record(id, until: until)) {
+        case .confirmed:
+            logger.info("task revoked", metadata: ["task_id": "\(id)", "until": "\(CeleryTime.format(until))"])
+        case .returned(let error):
+            throw TaskClientError(.unroutable, "\(what): the stream \(revocations.stream) did not take it (\(error.description))")
+        case .nacked:
+            throw TaskClientError(.nacked, "\(what): the broker refused the record")
+        case .failed(let error):
+            throw TaskClientError(.unconfirmed, "\(what): not confirmed, the broker may or may not have it: \(error.description)")
+        }
+    }
+
+    /// Runs `declare` once per `key` for this client, on a channel of its own (a failed declaration or bind closes
+    /// its channel, which must not be the one results come on).
+    private func declareOnce(
+        _ key: String,
+        what: String,
+        _ declare: (AMQPChannel) async throws(AMQPError) -> Void
+    ) async throws(TaskClientError) {
+        guard !declared.withLock({ $0.contains(key) }) else { return }
         let failure: AMQPError?
         do {
             let tools = try await channel.connection.openChannel()
             do {
-                try await tools.declare(delays.topology())
-                try await tools.bind(delays.deliveryBinding(queue: queue))
+                try await declare(tools)
                 failure = nil
             } catch {
                 failure = error
@@ -166,11 +206,11 @@ public final class TaskClient: TaskEnqueuer {
         }
         if let failure {
             guard failure.code != .notFound else {
-                throw TaskClientError(.unroutable, "\(task): no queue takes it (\(failure.description)); is the queue declared?")
+                throw TaskClientError(.unroutable, "\(what): no queue takes it (\(failure.description)); is the queue declared?")
             }
-            throw TaskClientError(.unconfirmed, "\(task): the delay ladder could not be declared: \(failure.description)")
+            throw TaskClientError(.unconfirmed, "\(what): the broker refused the declaration: \(failure.description)")
         }
-        delayedQueues.withLock { _ = $0.insert(queue) }
+        declared.withLock { _ = $0.insert(key) }
     }
 }
 

@@ -34,6 +34,8 @@ struct TaskRunner: Sendable {
     let delays: DelayedDeliveryPlan
     /// The tasks that succeeded, by idempotency key; none when `nil`.
     let idempotency: (any TaskIdempotencyStore)?
+    /// The revoked task ids; none when `nil`.
+    let revoked: RevokedTasks?
     /// Results, retries, delays and dead letters go out here.
     let publisher: AMQPChannel
     let logger: Logger
@@ -115,6 +117,12 @@ struct TaskRunner: Sendable {
             let text = "the task expired at \(CeleryTime.format(expires)) before it ran"
             await publishResult(for: message, .revoked(taskID: message.id, reason: "expired"), logger: logger)
             await deadLetter(delivery, reason: TaskDeadLetter.expired, error: text, queue: queue, channel: channel, logger: logger)
+            return
+        }
+        if let revoked, revoked.isRevoked(message.id) {
+            logger.info("revoked: not run")
+            await publishResult(for: message, .revoked(taskID: message.id), logger: logger)
+            settle(delivery, on: channel, done: true, logger: logger)
             return
         }
         if let eta = message.eta {

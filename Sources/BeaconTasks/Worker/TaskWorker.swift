@@ -63,6 +63,8 @@ public struct TaskWorker: Service {
     public let delays: DelayedDeliveryPlan
     /// Where the tasks that succeeded are remembered by idempotency key; `nil`: nowhere (at least once only).
     public let idempotency: (any TaskIdempotencyStore)?
+    /// The stream of revocations it reads (``TaskClient/revoke(_:for:)``); `nil`: none.
+    public let revocations: TaskRevocations?
     /// The broker's consumer timeout (RabbitMQ's `consumer_timeout`, 30 minutes by default, one value for the whole
     /// broker on 3.10): a delivery unacknowledged for longer makes the broker close the channel and deliver it again.
     /// A task registered with a time limit at or above it is reported in ``warnings``.
@@ -83,6 +85,7 @@ public struct TaskWorker: Service {
     ///   - consumerTimeout: the broker's `consumer_timeout`, to check time limits against.
     ///   - idempotency: where succeeded runs are recorded (e.g. ``FileIdempotencyStore`` in the worker's state
     ///     directory), so that a task delivered again is not run again.
+    ///   - revocations: the revocations to honour (the stream is read from its start before any task runs).
     ///   - logger: the worker's own logging; the program bootstraps the logging system.
     public init(
         connection: AMQPConnection,
@@ -90,12 +93,14 @@ public struct TaskWorker: Service {
         delays: DelayedDeliveryPlan = .celery,
         consumerTimeout: Duration = .seconds(1800),
         idempotency: (any TaskIdempotencyStore)? = nil,
+        revocations: TaskRevocations? = .standard,
         logger: Logger
     ) {
         self.connection = connection
         self.deadLetterQueue = deadLetterQueue
         self.delays = delays
         self.idempotency = idempotency
+        self.revocations = revocations
         self.consumerTimeout = consumerTimeout
         self.logger = logger
     }
@@ -191,6 +196,7 @@ public struct TaskWorker: Service {
         topology.queues += [AMQPQueue(deadLetterQueue, type: .quorum)] + queues.map { $0.declaration(deadLetterExchange: deadLetterQueue) }
         topology.bindings.append(.queue(deadLetterQueue, exchange: deadLetterQueue, routingKey: ""))
         topology.bindings += queues.map { delays.deliveryBinding(queue: $0.name) }
+        if let revocations { topology.queues.append(revocations.declaration) }
         return topology
     }
 
@@ -203,11 +209,13 @@ public struct TaskWorker: Service {
         guard !tasks.isEmpty else { throw TaskWorkerError(.nothingRegistered, "no task is registered: nothing to consume") }
         try await connection.declare(topology)
         let publisher = try await connection.openChannel()
+        let revoked = revocations.map { _ in RevokedTasks() }
         let runner = TaskRunner(
             tasks: tasks,
             deadLetterQueue: deadLetterQueue,
             delays: delays,
             idempotency: idempotency,
+            revoked: revoked,
             publisher: publisher,
             logger: logger
         )
@@ -217,6 +225,9 @@ public struct TaskWorker: Service {
         )
         do {
             try await withThrowingDiscardingTaskGroup { group in
+                if let revocations, let revoked {
+                    try await follow(revocations, into: revoked, publisher: publisher, group: &group)
+                }
                 for queue in queues {
                     group.addTask { [connection] in try await runner.consume(queue, on: connection) }
                 }
@@ -227,5 +238,44 @@ public struct TaskWorker: Service {
         }
         await publisher.close()
         logger.info("task worker stopped")
+    }
+}
+
+extension TaskWorker {
+    /// Reads the revocation stream from its start in a child task until graceful shutdown, and returns once it has
+    /// read what was there before (its own marker record came back), or after 10 s (logged).
+    private func follow(
+        _ revocations: TaskRevocations,
+        into revoked: RevokedTasks,
+        publisher: AMQPChannel,
+        group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) async throws {
+        let consumer = try await connection.consume(
+            queue: revocations.stream,
+            prefetch: 1000,
+            maximumBatchSize: 1000,
+            arguments: ["x-stream-offset": "first"]
+        )
+        let marker = UUID().uuidString
+        group.addTask { [logger] in
+            try await withGracefulShutdownHandler {
+                try await revoked.follow(consumer, marker: marker, logger: logger)
+            } onGracefulShutdown: {
+                Task { try? await consumer.cancel() }
+            }
+            await consumer.channel.close()
+        }
+        guard await publisher.publish(revocations.marker(marker)).isConfirmed else {
+            logger.warning("the revocation stream took no marker: tasks may run before earlier revocations are read")
+            return
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !revoked.isCaughtUp {
+            guard ContinuousClock.now < deadline else {
+                logger.warning("the revocation stream was not read to its end within 10 s: starting anyway")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 }
