@@ -9,7 +9,7 @@ run: prerequisites
 	scripts/run-local
 
 ## Every test target against a throwaway RabbitMQ node and SMTP server of its own, then the short fault-injection
-## suite (chaos scenarios 1, 3 and 5) on the debug binaries that `swift test` has just built.
+## suite (chaos scenarios 1, 3, 5, 9 and 10) on the debug binaries that `swift test` has just built.
 test: prerequisites
 	scripts/test-services $(SWIFT) test
 	$(MAKE) --no-print-directory chaos-short
@@ -26,7 +26,7 @@ chaos-short:
 	$(SWIFT) build --product worker
 	python3 scripts/proof/chaos.py --short --skip-build
 
-## The fault-injection suite: 8 scenarios, each on a broker, SMTP server, worker and web server of its own;
+## The fault-injection suite: 10 scenarios, each on a broker, SMTP server, worker and web server of its own;
 ## ends with `N passed, N failed`. CHAOS_ARGS="--only 2,7" runs a subset; CONFIGURATION=release tests release builds.
 chaos: prerequisites
 	python3 scripts/proof/chaos.py $(CHAOS_ARGS)
