@@ -51,16 +51,18 @@ extension WebServer {
     }
 }
 
-/// Gives the app its task client once the connection it runs on is up, and closes it on graceful shutdown.
+/// Gives the app its task client once the connection it runs on is up, publishes what its spool holds (tasks
+/// accepted while the broker was away, also by an earlier process) until graceful shutdown, then closes it.
 struct TaskClientService: Service {
     let connection: AMQPConnection
+    let spool: TaskSpool
     let app: BeaconApp
     let logger: Logger
 
     func run() async throws {
-        let client = try await TaskClient(connection: connection, logger: logger)
+        let client = try await TaskClient(connection: connection, spool: spool, logger: logger)
         app.tasks.use(client)
-        try? await gracefulShutdown()
+        await client.runSpool()
         await client.close()
     }
 }

@@ -3,6 +3,7 @@ import BeaconEvents
 import BeaconLogging
 import BeaconOutbox
 import BeaconOutboxAMQP
+import BeaconTasks
 import BeaconWeb
 import Hummingbird
 import Logging
@@ -51,14 +52,24 @@ struct WebServer {
     }
 
     /// A connection of its own for tasks (the outbox's is tuned for batches of events), and the service that gives
-    /// the app a ``TaskClient`` on it once it runs.
+    /// the app a ``TaskClient`` on it once it runs, with a spool beside the events' (`<BEACON_SPOOL_DIR>.tasks`).
     static func taskServices(_ settings: WebConfiguration, app: BeaconApp) throws(WebConfigurationError) -> [any Service] {
+        let spool: TaskSpool
+        do {
+            spool = try TaskSpool(directory: settings.spoolDirectory + ".tasks")
+        } catch {
+            throw WebConfigurationError(
+                .invalidValue,
+                setting: "BEACON_SPOOL_DIR",
+                "cannot use '\(settings.spoolDirectory).tasks' as the task spool: \(error)"
+            )
+        }
         do {
             var amqp = try AMQPConfiguration(url: settings.amqpURL)
             amqp.connectionName = "\(settings.service)-tasks@\(ProcessIdentity.current.host)"
             let logger = Logger(label: "beacon.tasks")
             let connection = try AMQPConnection(configuration: amqp, logger: logger)
-            return [connection, TaskClientService(connection: connection, app: app, logger: logger)]
+            return [connection, TaskClientService(connection: connection, spool: spool, app: app, logger: logger)]
         } catch {
             throw WebConfigurationError(.invalidAMQPURL, setting: "AMQP_URL", "\(error)")
         }

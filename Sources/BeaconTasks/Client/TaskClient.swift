@@ -1,6 +1,8 @@
 public import BeaconAMQP
 import BeaconEvents
+import BeaconFileSystem
 public import Logging
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -37,6 +39,8 @@ public final class TaskClient: TaskEnqueuer {
     public let delays: DelayedDeliveryPlan
     /// Where ``revoke(_:for:)`` records revocations.
     public let revocations: TaskRevocations
+    /// Where tasks the broker could not take wait (``runSpool()`` publishes them); without one, such an enqueue throws.
+    public let spool: TaskSpool?
     /// What this client has declared on the broker: the ladder with a queue's binding (by queue), the revocations.
     private let declared = Mutex<Set<String>>([])
     private let consumer: AMQPConsumer
@@ -54,6 +58,7 @@ public final class TaskClient: TaskEnqueuer {
         connection: AMQPConnection,
         delays: DelayedDeliveryPlan = .celery,
         revocations: TaskRevocations = .standard,
+        spool: TaskSpool? = nil,
         logger: Logger
     ) async throws(AMQPError) {
         let channel = try await connection.openChannel()
@@ -68,6 +73,7 @@ public final class TaskClient: TaskEnqueuer {
         self.channel = channel
         self.delays = delays
         self.revocations = revocations
+        self.spool = spool
         self.consumer = consumer
         self.table = table
         self.logger = logger
@@ -93,7 +99,7 @@ public final class TaskClient: TaskEnqueuer {
         var options = options ?? T.defaultOptions
         let wantsResult = Self.asksForResult(&options)
         let message = try TaskMessage(task, arguments: arguments, options: options)
-        return TaskHandle(id: message.id, slot: try await publish(message, wantsResult: wantsResult))
+        return try await publish(message, wantsResult: wantsResult)
     }
 
     /// Enqueues the task `name` (a Python task, say) with positional and keyword arguments, as Celery's `send_task`
@@ -107,7 +113,7 @@ public final class TaskClient: TaskEnqueuer {
         var options = options
         let wantsResult = Self.asksForResult(&options)
         let message = try TaskMessage(name: name, args: args, kwargs: kwargs, options: options)
-        return TaskHandle(id: message.id, slot: try await publish(message, wantsResult: wantsResult))
+        return try await publish(message, wantsResult: wantsResult)
     }
 
     /// How many intermediate result messages (RETRY, PROGRESS…) the client has read and skipped.
@@ -128,30 +134,90 @@ public final class TaskClient: TaskEnqueuer {
         return true
     }
 
-    private func publish(_ message: TaskMessage, wantsResult: Bool) async throws -> ResultSlot? {
-        var wire = message.wire()
-        let task = "task \(message.name) \(message.id) to queue '\(wire.routingKey)'"
+    private func publish<T: TaskDefinition>(_ message: TaskMessage, wantsResult: Bool) async throws -> TaskHandle<T> {
+        let plain = message.wire()
+        var wire = plain
+        let task = "task \(message.name) \(message.id) to queue '\(plain.routingKey)'"
+        // Registered before the publish: a fast worker's result can come before the confirm.
+        let slot = wantsResult ? table.register(message.id) : nil
+        if let spool, !isConnected {
+            try spool.write(SpooledTask(taskID: message.id, wire: plain, eta: message.eta))
+            logger.notice("the broker is away: task spooled", metadata: ["task": "\(message.name)", "task_id": "\(message.id)"])
+            return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
+        }
         if let eta = message.eta, eta.timeIntervalSinceNow >= 1 {
             do {
-                wire = try wire.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
+                wire = try plain.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
             } catch {
                 throw TaskEncodingError(.invalidOptions, "\(task): \(error.message)")
             }
-            try await bindToDelays(message.queue ?? wire.routingKey, task: task)
+            try await bindToDelays(message.queue ?? plain.routingKey, task: task)
         }
-        // Registered before the publish: a fast worker's result can come before the confirm.
-        let slot = wantsResult ? table.register(message.id) : nil
         switch await channel.publish(wire.amqpMessage(mandatory: true)) {
         case .confirmed:
-            logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(wire.routingKey)"])
-            return slot
+            logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(plain.routingKey)"])
+            return TaskHandle(id: message.id, slot: slot)
         case .returned(let error):
             throw TaskClientError(.unroutable, "\(task): no queue took it (\(error.description)); is the queue declared?")
         case .nacked:
             throw TaskClientError(.nacked, "\(task): the broker refused it (a full queue that rejects publishes?)")
         case .failed(let error):
-            throw TaskClientError(.unconfirmed, "\(task): not confirmed, the broker may or may not have it: \(error.description)")
+            guard let spool else {
+                throw TaskClientError(.unconfirmed, "\(task): not confirmed, the broker may or may not have it: \(error.description)")
+            }
+            try spool.write(SpooledTask(taskID: message.id, wire: plain, eta: message.eta))
+            logger.notice("not confirmed: task spooled", metadata: ["task_id": "\(message.id)", "error": "\(error)"])
+            return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
         }
+    }
+
+    private var isConnected: Bool {
+        if case .connected = channel.connection.status { return true }
+        return false
+    }
+
+    /// Publishes what the spool holds, oldest first, whenever the connection is up, and deletes each task once the
+    /// broker confirmed it; also what an earlier process left there. Returns on graceful shutdown or cancellation,
+    /// at once without a spool. Run it beside the client for as long as the client lives (the bundled web does, in
+    /// its task client's service). A delayed task goes through the ladder for what is left of its delay; a task no
+    /// queue takes is moved aside (`.unroutable`, logged), never dropped.
+    public func runSpool() async {
+        guard let spool else { return }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if isConnected { await publishSpooled(spool) }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    private func publishSpooled(_ spool: TaskSpool) async {
+        guard let names = try? spool.files(), !names.isEmpty else { return }
+        var published = 0
+        for name in names {
+            guard isConnected else { break }
+            guard let task = spool.read(name) else {
+                logger.error("a spooled task that does not read was moved aside", metadata: ["file": "\(name).unreadable"])
+                continue
+            }
+            var wire = task.wire
+            if let eta = task.eta, eta.timeIntervalSinceNow >= 1,
+                let delayed = try? wire.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
+            {
+                guard (try? await bindToDelays(wire.routingKey, task: "spooled task \(task.taskID)")) != nil else { break }
+                wire = delayed
+            }
+            switch await channel.publish(wire.amqpMessage(mandatory: true)) {
+            case .confirmed:
+                try? spool.remove(name)
+                published += 1
+            case .returned(let error):
+                logger.error("a spooled task no queue takes was moved aside", metadata: ["task_id": "\(task.taskID)", "error": "\(error)"])
+                try? FileSystem.rename("\(spool.directory)/\(name)", to: "\(spool.directory)/\(name).unroutable")
+            case .nacked, .failed:
+                logger.warning("a spooled task was not confirmed: trying again later", metadata: ["task_id": "\(task.taskID)"])
+                return
+            }
+        }
+        if published > 0 { logger.notice("spooled tasks published", metadata: ["count": "\(published)"]) }
     }
 
     /// Declares the delay ladder and binds `queue` to its delivery exchange, once per queue.

@@ -6,13 +6,26 @@ import Synchronization
 /// channel stays open: keep the handle to read the result; a handle dropped before the result came drops the result
 /// too (nothing is left on the broker).
 public struct TaskHandle<T: TaskDefinition>: Sendable {
+    /// How an enqueue was accepted.
+    public enum Acceptance: Sendable, Hashable {
+        /// The broker confirmed the task (or the eager queue ran it): it is in its queue.
+        case confirmed
+        /// The broker could not take it: it is on the client's disk spool, and goes to the broker once it can
+        /// (BeaconTasks' `TaskSpool`). A caller that must know the broker has it uses a client without a spool,
+        /// which throws instead.
+        case spooled
+    }
+
     /// The task id (`id` header, `correlation_id`).
     public let id: String
+    /// Whether the broker has it yet.
+    public let acceptance: Acceptance
     package let slot: ResultSlot?
 
-    package init(id: String, slot: ResultSlot?) {
+    package init(id: String, slot: ResultSlot?, acceptance: Acceptance = .confirmed) {
         self.id = id
         self.slot = slot
+        self.acceptance = acceptance
     }
 
     /// The task's output, once a final state came: SUCCESS gives the output, FAILURE or REVOKED throws the
