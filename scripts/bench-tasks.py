@@ -6,7 +6,7 @@ that rotates between rounds, and each after the box is quiet (< 0.3 cores busy o
 
 * enqueue: Beacon's TaskClient, --enqueuers concurrent enqueues each awaiting its confirm; Celery's send_task with
   confirm_publish. Both ignore_result, to the side's own quorum queue; what they enqueued is then the worker's queue.
-* worker: each worker started on its full queue; timed from outside, the same way for both, by polling the queue's
+* worker: each worker started on its full queue (Beacon twice: --beacon-concurrency and --beacon-alt-concurrency); timed from outside, the same way for both, by polling the queue's
   ready count (a passive queue.declare every 5 ms): from the first drop below N (the first deliveries) to 0 (the N-th
   delivered; at most the prefetch is then still running). Celery twice: prefork -c 2 and threads -c 8 (a second
   fill by send_task for the second pool).
@@ -100,9 +100,10 @@ class Bench:
 
     def start_worker(self, side: str, queue: str, expect: int = 0) -> subprocess.Popen:
         stderr = self.log(f"worker-{side}")
-        if side == "beacon":
+        if side.startswith("beacon"):
+            concurrency = self.args.beacon_alt_concurrency if side == "beacon_alt" else self.args.beacon_concurrency
             command = [self.args.beacon, "worker", "--url", self.url, "--queue", queue, "--dead", DEAD,
-                       "--concurrency", str(self.args.beacon_concurrency), "--expect", str(expect)]
+                       "--concurrency", str(concurrency), "--expect", str(expect)]
             env = None
         else:
             pool, concurrency = {"prefork": ("prefork", self.args.prefork), "threads": ("threads", self.args.threads)}[side]
@@ -129,9 +130,19 @@ class Bench:
                 raise SystemExit(f"no consumer on {queue}")
             time.sleep(0.05)
 
+    def settled_depth(self, queue: str) -> tuple[int, int]:
+        """The queue's depth once two reads 200 ms apart agree (a quorum queue's count trails its confirms a little)."""
+        last = self.depth(queue)
+        while True:
+            time.sleep(0.2)
+            now = self.depth(queue)
+            if now == last:
+                return now
+            last = now
+
     def drain(self, side: str, queue: str) -> dict:
         """Starts the worker on its full queue and times it from outside."""
-        n, consumers = self.depth(queue)
+        n, consumers = self.settled_depth(queue)
         assert consumers == 0 and n > 0, (queue, n, consumers)
         busy = self.quiet()
         busy0, broker0 = box_jiffies(), cpu_seconds(self.broker)
@@ -191,7 +202,7 @@ class Bench:
         result["per_s"] = round(result["per_s"])
         return result
 
-    def latency(self, side: str, queue: str) -> dict:
+    def latency(self, side: str, queue: str, rate: float | None = None, confirm_only: bool = False) -> dict:
         self.purge(queue)
         worker = self.start_worker("beacon" if side == "beacon" else self.args.celery_latency_pool, queue)
         try:
@@ -199,7 +210,8 @@ class Bench:
             busy = self.quiet()
             if side == "beacon":
                 result = self.run_json([self.args.beacon, "latency", "--url", self.url, "--queue", queue,
-                                        "--rate", str(self.args.rate), "--seconds", str(self.args.seconds)], "latency-beacon")
+                                        "--rate", str(rate or self.args.rate), "--seconds", str(self.args.seconds),
+                                        "--confirm-only", "1" if confirm_only else "0"], "latency-beacon")
             else:
                 result = self.run_json([sys.executable, os.path.join(HERE, "bench_tasks_celery.py"), "latency",
                                         "--queue", queue, "--rate", str(self.args.celery_rate),
@@ -220,11 +232,12 @@ def main() -> None:
     parser.add_argument("--beacon-tasks", type=int, default=50_000)
     parser.add_argument("--celery-tasks", type=int, default=3_000)
     parser.add_argument("--enqueuers", type=int, default=256)
-    parser.add_argument("--beacon-concurrency", type=int, default=64)
+    parser.add_argument("--beacon-concurrency", type=int, default=512)
+    parser.add_argument("--beacon-alt-concurrency", type=int, default=64, help="a second Beacon worker run; 0: none")
     parser.add_argument("--prefork", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--rate", type=float, default=1000)
-    parser.add_argument("--celery-rate", type=float, default=200)
+    parser.add_argument("--celery-rate", type=float, default=100)
     parser.add_argument("--celery-latency-pool", choices=["prefork", "threads"], default="threads")
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
@@ -241,7 +254,11 @@ def main() -> None:
         [("fill", "celery"), ("worker", "threads")],
         [("latency", "beacon")],
         [("latency", "celery")],
+        [("latency_slow", "beacon")],
+        [("confirm", "beacon")],
     ]
+    if args.beacon_alt_concurrency:
+        groups.insert(1, [("fill", "beacon"), ("worker", "beacon_alt")])
     results: list[dict] = []
     for run in range(1, args.runs + 1):
         shift = (run - 1) % len(groups)
@@ -250,9 +267,13 @@ def main() -> None:
                 if kind in ("enqueue", "fill"):
                     result = bench.enqueue(side, QUEUES[side])
                 elif kind == "worker":
-                    result = bench.drain(side, QUEUES["beacon" if side == "beacon" else "celery"])
-                else:
+                    result = bench.drain(side, QUEUES["beacon" if side.startswith("beacon") else "celery"])
+                elif kind == "latency":
                     result = bench.latency(side, QUEUES[f"{side}_e2e"])
+                elif kind == "latency_slow":  # Beacon at Celery's rate, like for like
+                    result = bench.latency(side, QUEUES[f"{side}_e2e"], rate=args.celery_rate)
+                else:  # the enqueue's confirm alone at the same open-loop rate: the floor under the latency
+                    result = bench.latency(side, QUEUES[f"{side}_e2e"], confirm_only=True)
                 result.update(run=run, kind=kind, side=side)
                 results.append(result)
                 print(json.dumps(result), flush=True)
@@ -287,8 +308,9 @@ def report(results: list[dict], args) -> None:
     print(f"| worker, no-op tasks from a full queue, tasks/s | {runs} | median | CPU µs/task worker / broker |")
     print(rule + "---:|")
     names = {"beacon": f"Beacon TaskWorker, concurrency {args.beacon_concurrency}",
+             "beacon_alt": f"Beacon TaskWorker, concurrency {args.beacon_alt_concurrency}",
              "prefork": f"Celery prefork -c {args.prefork}, acks_late", "threads": f"Celery threads -c {args.threads}, acks_late"}
-    for side in ("beacon", "prefork", "threads"):
+    for side in ("beacon", "beacon_alt", "prefork", "threads") if args.beacon_alt_concurrency else ("beacon", "prefork", "threads"):
         print(row(names[side], "worker", side, "per_s", ",",
                   f" {median('worker', side, 'worker_cpu_us_per_task'):.1f} / {median('worker', side, 'broker_cpu_us_per_task'):.1f} |"))
     best = max(median("worker", "prefork", "per_s"), median("worker", "threads", "per_s"))
@@ -297,10 +319,16 @@ def report(results: list[dict], args) -> None:
     print()
     print(f"| enqueue → result, open loop | {runs} | median |")
     print("|---|" + "---|" * args.runs + "---:|")
-    for side, rate in (("beacon", args.rate), ("celery", args.celery_rate)):
-        name = "Beacon" if side == "beacon" else f"Celery rpc://, {args.celery_latency_pool} pool"
+    lines = [("latency", "beacon", f"Beacon at {args.rate:g}/s"),
+             ("confirm", "beacon", f"Beacon's enqueue confirm alone (no result) at {args.rate:g}/s"),
+             ("latency_slow", "beacon", f"Beacon at {args.celery_rate:g}/s"),
+             ("latency", "celery", f"Celery rpc://, {args.celery_latency_pool} pool, at {args.celery_rate:g}/s")]
+    for kind, side, name in lines:
         for key in ("p50_ms", "p99_ms"):
-            print(row(f"{name} at {rate:g}/s, {key.split('_')[0]} ms", "latency", side, key, ".2f"))
+            print(row(f"{name}, {key.split('_')[0]} ms", kind, side, key, ".2f"))
+    ratio = median("latency", "celery", "p50_ms") / median("latency_slow", "beacon", "p50_ms")
+    print(f"\nCelery / Beacon at {args.celery_rate:g}/s, p50: **{ratio:.1f}×**, p99: "
+          f"**{median('latency', 'celery', 'p99_ms') / median('latency_slow', 'beacon', 'p99_ms'):.1f}×**")
     print()
 
 

@@ -109,7 +109,7 @@ def main() -> None:
     one.add_argument("--warmup", type=int, default=200)
     two = commands.add_parser("latency")
     two.add_argument("--queue", required=True)
-    two.add_argument("--rate", type=float, default=200)
+    two.add_argument("--rate", type=float, default=100)
     two.add_argument("--seconds", type=float, default=10)
     two.add_argument("--warmup-seconds", type=float, default=1)
     args = parser.parse_args()

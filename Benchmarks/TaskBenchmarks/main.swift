@@ -4,7 +4,7 @@
 //   TaskBenchmarks declare --url URL --queue Q [--queue Q2 …] --dead D
 //   TaskBenchmarks enqueue --url URL --queue Q --count N [--concurrency C] [--warmup W]
 //   TaskBenchmarks worker  --url URL --queue Q --dead D [--concurrency C] [--expect N]
-//   TaskBenchmarks latency --url URL --queue Q [--rate R] [--seconds S] [--warmup-seconds W]
+//   TaskBenchmarks latency --url URL --queue Q [--rate R] [--seconds S] [--warmup-seconds W] [--confirm-only 1]
 
 import BeaconAMQP
 import BeaconTasks
@@ -226,7 +226,9 @@ func main(_ options: Options) async throws {
         let warmupSeconds = options.double("warmup-seconds", 1)
         try await AMQPConnection.withConnection(configuration: configuration, logger: logger) { connection in
             let client = try await TaskClient(connection: connection, logger: logger)
-            let taskOptions = TaskOptions(queue: queue)
+            // `--confirm-only 1`: no result asked for, so the latency is the enqueue's confirm alone (a breakdown).
+            let confirmOnly = options.int("confirm-only", 0) != 0
+            let taskOptions = TaskOptions(queue: queue, ignoreResult: confirmOnly)
             func run(_ seconds: Double) async throws -> (due: [Double], sent: [Double], lateness: [Double], failures: Int) {
                 let count = Int(seconds * rate)
                 let samples = Samples()
@@ -244,7 +246,7 @@ func main(_ options: Options) async throws {
                             let sent = clock.now
                             do {
                                 let handle = try await client.enqueue(Noop.self, NoArguments(), options: taskOptions)
-                                _ = try await handle.result(timeout: .seconds(30))
+                                if !confirmOnly { _ = try await handle.result(timeout: .seconds(30)) }
                                 let done = clock.now
                                 samples.state.withLock {
                                     $0.due.append((done - due).seconds * 1e3)
