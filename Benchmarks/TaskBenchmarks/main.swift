@@ -3,6 +3,7 @@
 //
 //   TaskBenchmarks declare --url URL --queue Q [--queue Q2 …] --dead D
 //   TaskBenchmarks enqueue --url URL --queue Q --count N [--concurrency C] [--warmup W]
+//   TaskBenchmarks publish --url URL --queue Q --count N [--concurrency C] [--headers 0|1]
 //   TaskBenchmarks worker  --url URL --queue Q --dead D [--concurrency C] [--expect N]
 //   TaskBenchmarks latency --url URL --queue Q [--rate R] [--seconds S] [--warmup-seconds W] [--confirm-only 1]
 
@@ -177,6 +178,43 @@ func main(_ options: Options) async throws {
             emit([
                 "side": "beacon", "count": count, "concurrency": concurrency, "seconds": elapsed.seconds,
                 "per_s": Double(count) / elapsed.seconds, "cpu_us_per_task": cpu / Double(count) * 1e6,
+            ])
+        }
+
+    case "publish":
+        // A breakdown of `enqueue`: one task message built once, then published as it is (`--headers 1`) or without
+        // its Celery headers (`--headers 0`), by `concurrency` publishers each awaiting its confirm; straight on an
+        // AMQPChannel, without TaskClient's per-task encoding. The broker's CPU per message tells what the headers
+        // cost it.
+        let queue = options.string("queue")
+        let count = options.int("count", 50_000)
+        let concurrency = options.int("concurrency", 256)
+        let keepHeaders = options.int("headers", 1) != 0
+        try await AMQPConnection.withConnection(configuration: configuration, logger: logger) { connection in
+            let channel = try await connection.openChannel()
+            let task = try TaskMessage(Noop.self, arguments: NoArguments(), options: TaskOptions(queue: queue, ignoreResult: true))
+            var built = task.wire(routingKey: queue).amqpMessage(mandatory: true)
+            if !keepHeaders { built.properties.headers = [:] }
+            let message = built
+            let next = Counter()
+            let cpu0 = cpuSeconds()
+            let started = ContinuousClock.now
+            try await withThrowingDiscardingTaskGroup { group in
+                for _ in 0..<min(concurrency, count) {
+                    group.addTask {
+                        while next.increment() <= count {
+                            let outcome = await channel.publish(message)
+                            guard case .confirmed = outcome else { throw AMQPError(code: .timeout, message: "\(outcome)") }
+                        }
+                    }
+                }
+            }
+            let elapsed = ContinuousClock.now - started
+            let cpu = cpuSeconds() - cpu0
+            await channel.close()
+            emit([
+                "side": "beacon", "count": count, "headers": keepHeaders ? 1 : 0, "body_bytes": message.body.count,
+                "seconds": elapsed.seconds, "per_s": Double(count) / elapsed.seconds, "cpu_us_per_task": cpu / Double(count) * 1e6,
             ])
         }
 
