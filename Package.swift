@@ -456,6 +456,21 @@ if Context.environment["BEACON_BENCHMARKS"] != nil {
             )
         )
     }
+    // BeaconTasks beside Celery 5.7 on one broker, for scripts/bench-tasks: a plain executable, no Benchmark.
+    package.targets.append(
+        .executableTarget(
+            name: "TaskBenchmarks",
+            dependencies: [
+                "BeaconAMQP",
+                "BeaconTasks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/TaskBenchmarks",
+            swiftSettings: swiftSettings
+        )
+    )
     // Hummingbird alone, for scripts/bench-web's ceiling.
     package.targets.append(
         .executableTarget(
