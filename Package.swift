@@ -216,6 +216,7 @@ let package = Package(
                 "BeaconEvents",
                 "BeaconFileSystem",
                 "BeaconTasksCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

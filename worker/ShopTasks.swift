@@ -15,7 +15,8 @@ enum ShopTasks {
         let store = try FileIdempotencyStore(directory: configuration.resolvedStateDirectory + "/tasks")
         var worker = TaskWorker(connection: connection, idempotency: store, logger: logger)
         worker.addQueue(TaskQueue("shop", concurrency: 4))
-        worker.addQueue(TaskQueue("demo", concurrency: 64))
+        // demo.echo is a no-op: a deep prefetch keeps the handlers busy (each ack of a quorum queue is a log write).
+        worker.addQueue(TaskQueue("demo", concurrency: 64, prefetch: 512))
         // The mail sink's server and sender (SMTP_URL, MAIL_FROM apply to it); the defaults without a mail sink.
         let mail = configuration.sinks.lazy.compactMap { $0.kind.settings as? MailSinkConfiguration }.first
         let receipts = try ReceiptMailer(

@@ -150,11 +150,13 @@ import Testing
         }
     }
 
-    @Test func handlersRunUpToTheQueueConcurrency() async throws {
+    /// The broker bounds the handlers when the prefetch is the concurrency; the worker does when it is larger.
+    @Test(arguments: [nil, 12])
+    func handlersRunUpToTheQueueConcurrency(prefetch: Int?) async throws {
         let running = Shared((now: 0, most: 0))
         func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
             var worker = TaskWorker(connection: connection, deadLetterQueue: dead, logger: TaskBroker.logger)
-            worker.addQueue(TaskQueue(queue, concurrency: 3))
+            worker.addQueue(TaskQueue(queue, concurrency: 3, prefetch: prefetch))
             worker.register(Sum.self, queue: queue) { arguments, _ in
                 running.update {
                     $0.now += 1

@@ -34,7 +34,8 @@ import Testing
         #expect(recorded.first?.id == handle.id)
         #expect(recorded.first?.options.queue == "math")
         #expect(recorded.first?.options.requestID == "r-1")
-        #expect(tasks.enqueued.first?.arguments == ["a": 2, "b": 3])
+        #expect(tasks.enqueued.first?.arguments["a"] == 2)
+        #expect(tasks.enqueued.first?.arguments["b"] == 3)
         tasks.removeAll()
         #expect(tasks.enqueued.isEmpty)
     }

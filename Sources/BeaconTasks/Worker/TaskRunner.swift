@@ -1,7 +1,9 @@
 import BeaconAMQP
 import BeaconEvents
+import DequeModule
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -52,14 +54,15 @@ struct TaskRunner: Sendable {
         var logger = logger
         logger[metadataKey: "queue"] = "\(queue.name)"
         var channels: [AMQPChannel] = []
+        let slots = queue.prefetch > queue.concurrency ? Slots(queue.concurrency) : nil
         let failure = await withDiscardingTaskGroup(returning: AMQPError?.self) { group in
             while !Task.isShuttingDownGracefully {
                 let consumer: AMQPConsumer
                 do throws(AMQPError) {
                     consumer = try await connection.consume(
                         queue: queue.name,
-                        prefetch: UInt16(queue.concurrency),
-                        maximumBatchSize: queue.concurrency
+                        prefetch: UInt16(queue.prefetch),
+                        maximumBatchSize: queue.prefetch
                     )
                 } catch {
                     return error
@@ -69,7 +72,12 @@ struct TaskRunner: Sendable {
                     do throws(AMQPError) {
                         for try await batch in consumer {
                             for delivery in batch {
-                                group.addTask { [logger] in await process(delivery, on: consumer.channel, queue: queue.name, logger: logger) }
+                                // With a prefetch above the concurrency, a delivery waits here for a free slot.
+                                await slots?.acquire()
+                                group.addTask { [logger] in
+                                    await process(delivery, on: consumer.channel, queue: queue.name, logger: logger)
+                                    slots?.release()
+                                }
                             }
                         }
                         return nil
@@ -344,5 +352,40 @@ struct TaskRunner: Sendable {
         } catch {
             logger.warning("acknowledging failed: the broker delivers the task again", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// A counting semaphore for the handlers of one queue: ``acquire()`` suspends while every slot is taken.
+final class Slots: Sendable {
+    private struct State {
+        var free: Int
+        var waiting: Deque<CheckedContinuation<Void, Never>> = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ count: Int) { state = Mutex(State(free: count)) }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                guard state.free > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.free -= 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let next = state.waiting.popFirst() { return next }
+            state.free += 1
+            return nil
+        }
+        next?.resume()
     }
 }

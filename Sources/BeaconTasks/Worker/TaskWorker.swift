@@ -107,11 +107,13 @@ public struct TaskWorker: Service {
 
     /// Consumes `queue` with its settings (a queue added again replaces the earlier settings).
     public mutating func addQueue(_ queue: TaskQueue) {
-        guard AMQPExchange.isValidName(queue.name), (1...Int(UInt16.max)).contains(queue.concurrency) else {
+        guard AMQPExchange.isValidName(queue.name), (1...Int(UInt16.max)).contains(queue.concurrency),
+            (queue.concurrency...Int(UInt16.max)).contains(queue.prefetch)
+        else {
             registrationErrors.append(
                 TaskWorkerError(
                     .invalidRegistration,
-                    "queue '\(queue.name)' (concurrency \(queue.concurrency)): a queue name is letters, digits, -_.: and the concurrency 1…65535"
+                    "queue '\(queue.name)' (concurrency \(queue.concurrency), prefetch \(queue.prefetch)): a queue name is letters, digits, -_.: the concurrency 1…65535 and the prefetch from the concurrency to 65535"
                 )
             )
             return

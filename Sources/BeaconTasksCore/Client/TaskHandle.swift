@@ -95,6 +95,12 @@ package final class ResultSlot: Sendable {
     private static let keys = Atomic<Int>(0)
 
     package func wait(timeout: Duration, task: String) async throws -> TaskResultMessage {
+        // Settled already (the eager queue, a fast worker): no timer, no child task.
+        let settled: Outcome? = state.withLock { state in
+            guard case .done(let outcome) = state else { return nil }
+            return outcome
+        }
+        if let settled { return try settled.get() }
         let key = Self.keys.add(1, ordering: .relaxed).newValue
         let taskID = taskID
         let outcome: Outcome = await withTaskGroup(of: Void.self) { group in
