@@ -2,6 +2,7 @@ import BeaconAMQP
 import Foundation
 import IntegrationSupport
 import Logging
+import MetricsTestKit
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -259,6 +260,33 @@ import Testing
             try await tools.deleteQueue(queue)
             try await tools.deleteQueue(dead)
         }
+    }
+
+    @Test func countsAndRuntimesPerTaskName() async throws {
+        let metrics = TestMetrics()
+        func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
+            var worker = TaskWorker(connection: connection, deadLetterQueue: dead, metrics: TaskMetrics(factory: metrics), logger: TaskBroker.logger)
+            worker.register(Sum.self, queue: queue) { arguments, _ in arguments.a + arguments.b }
+            worker.register(Explode.self, queue: queue) { arguments, _ in throw Kaboom(why: arguments.why) }
+            return worker
+        }
+        try await TaskBroker.withWorker(makeWorker) { client, _ in
+            for index in 0..<3 {
+                _ = try await client.enqueue(Sum.self, .init(a: index, b: 1), options: TaskOptions(queue: queue)).result(timeout: .seconds(10))
+            }
+            _ = try? await client.enqueue(Explode.self, .init(why: "x"), options: TaskOptions(queue: queue)).result(timeout: .seconds(10))
+            _ = try? await client.enqueue(name: "nobody.knows.\(queue)", options: TaskOptions(queue: queue)).result(timeout: .seconds(10))
+        }
+        func total(_ task: String, _ outcome: String) throws -> Int64 {
+            try metrics.expectCounter("beacon_tasks_total", [("task", task), ("outcome", outcome)]).totalValue
+        }
+        #expect(try total(Sum.name, "started") == 3)
+        #expect(try total(Sum.name, "succeeded") == 3)
+        #expect(try total(Explode.name, "failed") == 1)
+        #expect(try total(Explode.name, "dead") == 1)
+        // An unknown name is counted under one label, whatever it is: producers cannot grow the metrics.
+        #expect(try total("(unknown)", "dead") == 1)
+        #expect(try metrics.expectTimer("beacon_task_runtime_seconds", [("task", Sum.name)]).values.count == 3)
     }
 
     @Test func quorumQueuesAreDeclaredForAtLeastOnceDeadLettering() {

@@ -41,6 +41,8 @@ public final class TaskClient: TaskEnqueuer {
     public let revocations: TaskRevocations
     /// Where tasks the broker could not take wait (``runSpool()`` publishes them); without one, such an enqueue throws.
     public let spool: TaskSpool?
+    /// Enqueues per task name (``TaskMetrics``).
+    public let metrics: TaskMetrics
     /// What this client has declared on the broker: the ladder with a queue's binding (by queue), the revocations.
     private let declared = Mutex<Set<String>>([])
     private let consumer: AMQPConsumer
@@ -59,6 +61,7 @@ public final class TaskClient: TaskEnqueuer {
         delays: DelayedDeliveryPlan = .celery,
         revocations: TaskRevocations = .standard,
         spool: TaskSpool? = nil,
+        metrics: TaskMetrics = TaskMetrics(),
         logger: Logger
     ) async throws(AMQPError) {
         let channel = try await connection.openChannel()
@@ -74,6 +77,7 @@ public final class TaskClient: TaskEnqueuer {
         self.delays = delays
         self.revocations = revocations
         self.spool = spool
+        self.metrics = metrics
         self.consumer = consumer
         self.table = table
         self.logger = logger
@@ -143,6 +147,7 @@ public final class TaskClient: TaskEnqueuer {
         if let spool, !isConnected {
             try spool.write(SpooledTask(taskID: message.id, wire: plain, eta: message.eta))
             logger.notice("the broker is away: task spooled", metadata: ["task": "\(message.name)", "task_id": "\(message.id)"])
+            metrics.enqueued(message.name, spooled: true)
             return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
         }
         if let eta = message.eta, eta.timeIntervalSinceNow >= 1 {
@@ -156,6 +161,7 @@ public final class TaskClient: TaskEnqueuer {
         switch await channel.publish(wire.amqpMessage(mandatory: true)) {
         case .confirmed:
             logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(plain.routingKey)"])
+            metrics.enqueued(message.name, spooled: false)
             return TaskHandle(id: message.id, slot: slot)
         case .returned(let error):
             throw TaskClientError(.unroutable, "\(task): no queue took it (\(error.description)); is the queue declared?")
@@ -167,6 +173,7 @@ public final class TaskClient: TaskEnqueuer {
             }
             try spool.write(SpooledTask(taskID: message.id, wire: plain, eta: message.eta))
             logger.notice("not confirmed: task spooled", metadata: ["task_id": "\(message.id)", "error": "\(error)"])
+            metrics.enqueued(message.name, spooled: true)
             return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
         }
     }

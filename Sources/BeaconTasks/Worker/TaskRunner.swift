@@ -38,6 +38,7 @@ struct TaskRunner: Sendable {
     let idempotency: (any TaskIdempotencyStore)?
     /// The revoked task ids; none when `nil`.
     let revoked: RevokedTasks?
+    let metrics: TaskMetrics
     /// Results, retries, delays and dead letters go out here.
     let publisher: AMQPChannel
     let logger: Logger
@@ -114,6 +115,8 @@ struct TaskRunner: Sendable {
             message = try TaskMessage(delivery: delivery)
         } catch {
             logger[metadataKey: "task_id"] = "\(delivery.properties.correlationID ?? "-")"
+            // Not the name the message claims: a label per unknown name would let any producer grow the metrics.
+            metrics.count(Self.unknownName, .dead)
             await deadLetter(delivery, reason: error.code.description, error: error.message, queue: queue, channel: channel, logger: logger)
             return
         }
@@ -122,6 +125,7 @@ struct TaskRunner: Sendable {
         if let requestID = message.requestID { logger[metadataKey: "request_id"] = "\(LogText.escaped(requestID))" }
         if let expires = message.expires, expires < Date() {
             // Celery's REVOKED on receipt, but kept: the dead letter says when it expired.
+            metrics.count(label(message), .expired)
             let text = "the task expired at \(CeleryTime.format(expires)) before it ran"
             await publishResult(for: message, .revoked(taskID: message.id, reason: "expired"), logger: logger)
             await deadLetter(delivery, reason: TaskDeadLetter.expired, error: text, queue: queue, channel: channel, logger: logger)
@@ -129,6 +133,7 @@ struct TaskRunner: Sendable {
         }
         if let revoked, revoked.isRevoked(message.id) {
             logger.info("revoked: not run")
+            metrics.count(label(message), .revoked)
             await publishResult(for: message, .revoked(taskID: message.id), logger: logger)
             settle(delivery, on: channel, done: true, logger: logger)
             return
@@ -136,6 +141,7 @@ struct TaskRunner: Sendable {
         if let eta = message.eta {
             let early = eta.timeIntervalSinceNow
             if early >= 1 {
+                metrics.count(label(message), .delayed)
                 await delay(delivery, by: .seconds(early), queue: queue, channel: channel, logger: logger)
                 return
             }
@@ -144,6 +150,7 @@ struct TaskRunner: Sendable {
         }
         if await isDone(message, delivery: delivery, channel: channel, logger: logger) { return }
         guard let task = tasks[message.name] else {
+            metrics.count(Self.unknownName, .dead)
             let text = "no task \"\(message.name)\" is registered on this worker"
             await publishResult(
                 for: message,
@@ -156,8 +163,10 @@ struct TaskRunner: Sendable {
         let context = TaskContext(message: message, queue: queue, redelivered: delivery.redelivered, logger: logger)
         let limits = task.options.timeLimits(for: message)
         let started = ContinuousClock.now
+        metrics.count(message.name, .started)
         let run = await Self.run(within: limits) { await task.run(message, context) }
         let runtime = ContinuousClock.now - started
+        metrics.runtime(message.name, runtime)
         let end = Ending(delivery: delivery, message: message, queue: queue, channel: channel, logger: logger)
         switch run {
         case .interrupted:
@@ -171,6 +180,7 @@ struct TaskRunner: Sendable {
                 reason: TaskDeadLetter.timeLimit
             )
         case .finished(.succeeded(let result), _):
+            metrics.count(message.name, .succeeded)
             await remember(message, result, logger: logger)
             let published = await publishResult(for: message, result, logger: logger)
             logger.debug("task succeeded", metadata: ["runtime": "\(runtime)"])
@@ -215,6 +225,7 @@ struct TaskRunner: Sendable {
             return false
         }
         guard let done else { return false }
+        metrics.count(label(message), .duplicate)
         logger.info("already done: not run again", metadata: ["idempotency_key": "\(LogText.escaped(key))", "done_by": "\(done.taskID)"])
         let result = TaskResultMessage(taskID: message.id, state: .success, result: done.result, dateDone: done.finishedAt)
         let published = await publishResult(for: message, result, logger: logger)
@@ -249,8 +260,15 @@ struct TaskRunner: Sendable {
         let logger: Logger
     }
 
+    /// The metrics label of a message's task: its name when a handler is registered for it, one label for all others.
+    private func label(_ message: TaskMessage) -> String { tasks[message.name] == nil ? Self.unknownName : message.name }
+
+    static let unknownName = "(unknown)"
+
     /// The run failed for good: the FAILURE result to an awaiting caller, the message to the dead letters.
     private func fail(_ end: Ending, _ failure: TaskFailure, reason: String) async {
+        metrics.count(label(end.message), .failed)
+        metrics.count(label(end.message), .dead)
         await publishResult(for: end.message, .failure(taskID: end.message.id, failure), logger: end.logger)
         await deadLetter(end.delivery, reason: reason, error: failure.description, queue: end.queue, channel: end.channel, logger: end.logger)
     }
@@ -270,6 +288,7 @@ struct TaskRunner: Sendable {
             settle(end.delivery, on: end.channel, done: false, logger: end.logger)
             return true
         }
+        metrics.count(end.message.name, .retried)
         end.logger.info(
             "task retried",
             metadata: ["attempt": "\(next.retries + 1)", "delay": "\(delay)", "reason": "\(LogText.escaped(String(reason.prefix(300))))"]

@@ -65,6 +65,8 @@ public struct TaskWorker: Service {
     public let idempotency: (any TaskIdempotencyStore)?
     /// The stream of revocations it reads (``TaskClient/revoke(_:for:)``); `nil`: none.
     public let revocations: TaskRevocations?
+    /// Counts and runtimes per task name (``TaskMetrics``).
+    public let metrics: TaskMetrics
     /// The broker's consumer timeout (RabbitMQ's `consumer_timeout`, 30 minutes by default, one value for the whole
     /// broker on 3.10): a delivery unacknowledged for longer makes the broker close the channel and deliver it again.
     /// A task registered with a time limit at or above it is reported in ``warnings``.
@@ -86,6 +88,7 @@ public struct TaskWorker: Service {
     ///   - idempotency: where succeeded runs are recorded (e.g. ``FileIdempotencyStore`` in the worker's state
     ///     directory), so that a task delivered again is not run again.
     ///   - revocations: the revocations to honour (the stream is read from its start before any task runs).
+    ///   - metrics: where its counts go (the process's metrics backend by default).
     ///   - logger: the worker's own logging; the program bootstraps the logging system.
     public init(
         connection: AMQPConnection,
@@ -94,6 +97,7 @@ public struct TaskWorker: Service {
         consumerTimeout: Duration = .seconds(1800),
         idempotency: (any TaskIdempotencyStore)? = nil,
         revocations: TaskRevocations? = .standard,
+        metrics: TaskMetrics = TaskMetrics(),
         logger: Logger
     ) {
         self.connection = connection
@@ -101,6 +105,7 @@ public struct TaskWorker: Service {
         self.delays = delays
         self.idempotency = idempotency
         self.revocations = revocations
+        self.metrics = metrics
         self.consumerTimeout = consumerTimeout
         self.logger = logger
     }
@@ -218,6 +223,7 @@ public struct TaskWorker: Service {
             delays: delays,
             idempotency: idempotency,
             revoked: revoked,
+            metrics: metrics,
             publisher: publisher,
             logger: logger
         )
