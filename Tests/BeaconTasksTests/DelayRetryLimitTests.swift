@@ -42,6 +42,16 @@ import Testing
         worker(connection) { worker, _ in worker.register(Sum.self, queue: queue) { arguments, _ in arguments.a + arguments.b } }
     }
 
+    /// A worker whose Sum notes when it ran.
+    func timedSumWorker(_ connection: AMQPConnection, ran: Shared<Date?>) -> TaskWorker {
+        worker(connection) { worker, _ in
+            worker.register(Sum.self, queue: queue) { arguments, _ in
+                ran.update { $0 = Date() }
+                return arguments.a + arguments.b
+            }
+        }
+    }
+
     func messageCount(_ queue: String, _ tools: AMQPChannel) async throws -> Int {
         Int(try await tools.checkQueue(queue).messageCount)
     }
@@ -63,14 +73,7 @@ import Testing
 
     @Test func anETAIsRoundedUpSoThatTheTaskNeverRunsEarly() async throws {
         let ran = Shared<Date?>(nil)
-        func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
-            worker(connection) { worker, _ in
-                worker.register(Sum.self, queue: queue) { arguments, _ in
-                    ran.update { $0 = Date() }
-                    return arguments.a + arguments.b
-                }
-            }
-        }
+        let makeWorker = { timedSumWorker($0, ran: ran) }
         try await TaskBroker.withWorker(delays: delays, makeWorker) { client, _ in
             let eta = Date(timeIntervalSinceNow: 1.5)
             let handle = try await client.enqueue(Sum.self, .init(a: 1, b: 1), options: TaskOptions(eta: eta, queue: queue))
@@ -84,14 +87,7 @@ import Testing
     /// queue: the worker must hand it back to the broker's ladder, not hold it unacknowledged until the ETA.
     @Test func anEarlyETATaskGoesBackToTheLadder() async throws {
         let ran = Shared<Date?>(nil)
-        func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
-            worker(connection) { worker, _ in
-                worker.register(Sum.self, queue: queue) { arguments, _ in
-                    ran.update { $0 = Date() }
-                    return arguments.a + arguments.b
-                }
-            }
-        }
+        let makeWorker = { timedSumWorker($0, ran: ran) }
         try await TaskBroker.withWorker(delays: delays, makeWorker) { _, tools in
             let eta = Date(timeIntervalSinceNow: 3)
             let message = try TaskMessage(Sum.self, arguments: .init(a: 4, b: 4), options: TaskOptions(eta: eta, queue: queue, ignoreResult: true))

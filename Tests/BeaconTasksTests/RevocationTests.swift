@@ -13,12 +13,7 @@ import Testing
     let revocations = TaskRevocations(stream: TestServices.uniqueName("revoked"))
 
     func worker(_ connection: AMQPConnection, runs: Shared<[String]>) -> TaskWorker {
-        var worker = TaskWorker(connection: connection, deadLetterQueue: dead, revocations: revocations, logger: TaskBroker.logger)
-        worker.register(Sum.self, queue: queue) { arguments, context in
-            runs.update { $0.append(context.taskID) }
-            return arguments.a + arguments.b
-        }
-        return worker
+        .recordingSum(connection, queue: queue, deadLetterQueue: dead, revocations: revocations, runs: runs)
     }
 
     @Test func aRevokedTaskDoesNotRunOnAWorkerStartedLaterNorAfterARestart() async throws {

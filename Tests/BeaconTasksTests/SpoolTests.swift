@@ -42,12 +42,7 @@ import Testing
     }
 
     func worker(_ connection: AMQPConnection, runs: Shared<[String]>) -> TaskWorker {
-        var worker = TaskWorker(connection: connection, deadLetterQueue: dead, logger: TaskBroker.logger)
-        worker.register(Sum.self, queue: queue) { arguments, context in
-            runs.update { $0.append(context.taskID) }
-            return arguments.a + arguments.b
-        }
-        return worker
+        .recordingSum(connection, queue: queue, deadLetterQueue: dead, runs: runs)
     }
 
     @Test func aTaskAcceptedWhileTheBrokerIsAwayRunsOnceItIsBack() async throws {

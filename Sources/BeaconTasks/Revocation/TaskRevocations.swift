@@ -41,21 +41,18 @@ public struct TaskRevocations: Sendable, Hashable {
 
     /// The record that revokes `taskID` until `until`.
     func record(_ taskID: String, until: Date) -> AMQPMessage {
-        let body: JSONValue = ["task_id": .string(taskID), "until": .string(CeleryTime.format(until))]
-        return AMQPMessage(
-            exchange: "",
-            routingKey: stream,
-            body: body.jsonBytes,
-            properties: AMQPProperties(contentType: "application/json", deliveryMode: .persistent),
-            mandatory: true
-        )
+        message(["task_id": .string(taskID), "until": .string(CeleryTime.format(until))])
     }
 
     /// A record that revokes nothing: a worker appends one when it starts reading, and knows it has read everything
     /// before it once it reads it back (a stream's passive declare does not count its records).
     func marker(_ id: String) -> AMQPMessage {
-        let body: JSONValue = ["marker": .string(id)]
-        return AMQPMessage(
+        message(["marker": .string(id)])
+    }
+
+    /// A persistent JSON record for the stream, mandatory (a missing stream returns it).
+    private func message(_ body: JSONValue) -> AMQPMessage {
+        AMQPMessage(
             exchange: "",
             routingKey: stream,
             body: body.jsonBytes,

@@ -95,6 +95,24 @@ enum TaskBroker {
     }
 }
 
+extension TaskWorker {
+    /// A worker of `Sum` on `queue` that notes the id of every task it runs.
+    static func recordingSum(
+        _ connection: AMQPConnection,
+        queue: String,
+        deadLetterQueue: String,
+        revocations: TaskRevocations? = .standard,
+        runs: Shared<[String]>
+    ) -> TaskWorker {
+        var worker = TaskWorker(connection: connection, deadLetterQueue: deadLetterQueue, revocations: revocations, logger: TaskBroker.logger)
+        worker.register(Sum.self, queue: queue) { arguments, context in
+            runs.update { $0.append(context.taskID) }
+            return arguments.a + arguments.b
+        }
+        return worker
+    }
+}
+
 /// The tasks of these tests.
 enum Sum: TaskDefinition {
     static let name = "beacon.test.sum"
