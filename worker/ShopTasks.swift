@@ -10,27 +10,36 @@ import ShopDemo
 /// through the mail sink's SMTP server and sender, and `demo.echo` from the queue `demo`.
 enum ShopTasks {
     /// A task worker on `connection` with both tasks registered, its once-only journal in the worker's state
-    /// directory.
+    /// directory. Without the receipt template (`<templates>/receipt.mustache`) it runs `demo.echo` only and says so
+    /// once: receipts wait in their queue for a worker that can render them.
     static func worker(connection: AMQPConnection, configuration: WorkerConfiguration, templates: String, logger: Logger) throws -> TaskWorker {
         let store = try FileIdempotencyStore(directory: configuration.resolvedStateDirectory + "/tasks")
         var worker = TaskWorker(connection: connection, idempotency: store, logger: logger)
-        worker.addQueue(TaskQueue("shop", concurrency: 4))
         // demo.echo is a no-op: a deep prefetch keeps the handlers busy (each ack of a quorum queue is a log write).
         worker.addQueue(TaskQueue("demo", concurrency: 64, prefetch: 512))
         // The mail sink's server and sender (SMTP_URL, MAIL_FROM apply to it); the defaults without a mail sink.
         let mail = configuration.sinks.lazy.compactMap { $0.kind.settings as? MailSinkConfiguration }.first
-        let receipts = try ReceiptMailer(
-            mailer: Mailer(smtp: mail?.smtp ?? SMTPConfiguration()),
-            from: mail?.from ?? "beacon@localhost",
-            templatePath: templates + "/receipt.mustache"
-        )
+        let receipts: ReceiptMailer?
+        do {
+            receipts = try ReceiptMailer(
+                mailer: Mailer(smtp: mail?.smtp ?? SMTPConfiguration()),
+                from: mail?.from ?? "beacon@localhost",
+                templatePath: templates + "/receipt.mustache"
+            )
+            worker.addQueue(TaskQueue("shop", concurrency: 4))
+        } catch {
+            logger.notice("shop.send_receipt is not run by this worker: no receipt template", metadata: ["template": "\(templates)/receipt.mustache"])
+            receipts = nil
+        }
         register(on: &worker, receipts: receipts)
         return worker
     }
 
-    /// Registers both tasks on `worker`: the receipt with retries on temporary SMTP failures (5 runs, from 5 s) and
-    /// time limits of 60 s (soft) and 90 s (hard).
-    static func register(on worker: inout TaskWorker, shopQueue: String = "shop", demoQueue: String = "demo", receipts: ReceiptMailer) {
+    /// Registers the tasks on `worker`: the receipt (when there is a mailer for it) with retries on temporary SMTP
+    /// failures (5 runs, from 5 s) and time limits of 60 s (soft) and 90 s (hard); `demo.echo`.
+    static func register(on worker: inout TaskWorker, shopQueue: String = "shop", demoQueue: String = "demo", receipts: ReceiptMailer?) {
+        worker.register(DemoEcho.self, queue: demoQueue) { arguments, _ in arguments }
+        guard let receipts else { return }
         let options = TaskHandlerOptions(
             retry: RetryPolicy(maximumAttempts: 5, initialDelay: .seconds(5), maximumDelay: .seconds(300)),
             retryWhen: { ($0 as? MailError).map { !$0.isPermanent } ?? false },
@@ -39,7 +48,6 @@ enum ShopTasks {
         worker.register(SendReceipt.self, queue: shopQueue, options: options) { arguments, context in
             try await receipts.send(arguments, context: context)
         }
-        worker.register(DemoEcho.self, queue: demoQueue) { arguments, _ in arguments }
     }
 }
 

@@ -51,8 +51,9 @@ extension WebServer {
     }
 }
 
-/// Gives the app its task client once the connection it runs on is up, publishes what its spool holds (tasks
-/// accepted while the broker was away, also by an earlier process) until graceful shutdown, then closes it.
+/// Gives the app its task client once the connection it runs on is up (until then `/orders` answers 503),
+/// publishes what its spool holds (tasks accepted while the broker was away, also by an earlier process) until
+/// graceful shutdown, then closes it.
 struct TaskClientService: Service {
     let connection: AMQPConnection
     let spool: TaskSpool
@@ -60,9 +61,21 @@ struct TaskClientService: Service {
     let logger: Logger
 
     func run() async throws {
-        let client = try await TaskClient(connection: connection, spool: spool, logger: logger)
-        app.tasks.use(client)
-        await client.runSpool()
-        await client.close()
+        var waited = false
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let client = try await TaskClient(connection: connection, spool: spool, logger: logger)
+                app.tasks.use(client)
+                if waited { logger.notice("the task client is ready") }
+                await client.runSpool()
+                await client.close()
+                return
+            } catch {
+                // The outbox already warns that the broker is away: once is enough.
+                if !waited { logger.info("the task client waits for the broker", metadata: ["error": "\(error)"]) }
+                waited = true
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 }

@@ -68,7 +68,10 @@ struct WebServer {
             var amqp = try AMQPConfiguration(url: settings.amqpURL)
             amqp.connectionName = "\(settings.service)-tasks@\(ProcessIdentity.current.host)"
             let logger = Logger(label: "beacon.tasks")
-            let connection = try AMQPConnection(configuration: amqp, logger: logger)
+            // The outbox reports an unreachable broker (one warning); the task connection's own would say it again.
+            var amqpLogger = logger
+            amqpLogger.logLevel = .error
+            let connection = try AMQPConnection(configuration: amqp, logger: amqpLogger)
             return [connection, TaskClientService(connection: connection, spool: spool, app: app, logger: logger)]
         } catch {
             throw WebConfigurationError(.invalidAMQPURL, setting: "AMQP_URL", "\(error)")
