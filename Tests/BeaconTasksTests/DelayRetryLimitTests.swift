@@ -89,17 +89,19 @@ import Testing
         let ran = Shared<Date?>(nil)
         let makeWorker = { timedSumWorker($0, ran: ran) }
         try await TaskBroker.withWorker(delays: delays, makeWorker) { _, tools in
-            let eta = Date(timeIntervalSinceNow: 3)
+            // Far enough ahead that even a loaded machine delivers it with a second or more to go.
+            let eta = Date(timeIntervalSinceNow: 8)
             let message = try TaskMessage(Sum.self, arguments: .init(a: 4, b: 4), options: TaskOptions(eta: eta, queue: queue, ignoreResult: true))
             #expect(await tools.publish(message.wire().amqpMessage()) == .confirmed)
-            // 3 s (rounded up from what is left) is binary 11: it waits in level 1 or level 0.
-            let parked = await eventually(timeout: .seconds(2)) {
-                let waiting = (try? await messageCount(delays.levelName(1), tools) + messageCount(delays.levelName(0), tools)) ?? 0
+            // What is left, rounded up (at most 8 s), waits in the ladder's levels 0…3.
+            let parked = await eventually(timeout: .seconds(5)) {
+                var waiting = 0
+                for level in 0..<delays.levels { waiting += (try? await messageCount(delays.levelName(level), tools)) ?? 0 }
                 return waiting == 1
             }
             #expect(parked)
             #expect(ran.value == nil)
-            #expect(await eventually(timeout: .seconds(15)) { ran.value != nil })
+            #expect(await eventually(timeout: .seconds(20)) { ran.value != nil })
             #expect(try #require(ran.value) >= eta)
             #expect(try await messageCount(queue, tools) == 0)
             #expect(try await messageCount(dead, tools) == 0)
@@ -302,6 +304,38 @@ import Testing
             worker.register(Slow.self, queue: queue, options: options) { _, _ in false }
         }
         #expect(fine.warnings.isEmpty)
+    }
+
+    // MARK: Rate limit
+
+    /// Celery's `rate_limit="5/s"`: starts spread evenly, 200 ms apart, however fast the tasks come.
+    @Test func aRateLimitSpacesTheStarts() async throws {
+        let starts = Shared<[ContinuousClock.Instant]>([])
+        let options = TaskHandlerOptions(rateLimit: TaskRateLimit(5, per: .seconds(1)))
+        func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
+            worker(connection, options: options, concurrency: 6) { worker, options in
+                worker.register(Sum.self, queue: queue, options: options) { arguments, _ in
+                    starts.update { $0.append(.now) }
+                    return arguments.a + arguments.b
+                }
+            }
+        }
+        try await TaskBroker.withWorker(delays: delays, makeWorker) { client, _ in
+            let handles = try await (0..<6).asyncMap { try await client.enqueue(Sum.self, .init(a: $0, b: 0), options: TaskOptions(queue: queue)) }
+            for handle in handles { _ = try await handle.result(timeout: .seconds(20)) }
+        }
+        let seen = starts.value.sorted()
+        #expect(seen.count == 6)
+        if let first = seen.first, let last = seen.last {
+            // Five gaps of 200 ms at least (a lower bound: a slow machine only makes them longer).
+            #expect(last - first >= .milliseconds(990))
+        }
+        let connection = try AMQPConnection(configuration: AMQPConfiguration(url: "amqp://guest:guest@127.0.0.1:1/%2F"), logger: TaskBroker.logger)
+        let invalid = worker(connection, options: TaskHandlerOptions(rateLimit: TaskRateLimit(0, per: .seconds(1)))) { worker, options in
+            worker.register(Sum.self, queue: queue, options: options) { $0.a + $0.b + $1.attempt }
+        }
+        let error = try await #require(throws: TaskWorkerError.self) { try await invalid.run() }
+        #expect(error.code == .invalidRegistration)
     }
 
     // MARK: Consumer timeout

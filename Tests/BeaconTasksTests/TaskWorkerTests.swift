@@ -163,7 +163,9 @@ import Testing
                     $0.now += 1
                     $0.most = max($0.most, $0.now)
                 }
-                try? await Task.sleep(for: .milliseconds(300))
+                // Held until the slots are full (or 5 s): the most then shows the limit, however slow the enqueues.
+                _ = await eventually(timeout: .seconds(5)) { running.value.now >= 3 }
+                try? await Task.sleep(for: .milliseconds(100))
                 running.update { $0.now -= 1 }
                 return arguments.a + arguments.b
             }
@@ -171,7 +173,7 @@ import Testing
         }
         try await TaskBroker.withWorker(makeWorker) { client, _ in
             let handles = try await (0..<6).asyncMap { try await client.enqueue(Sum.self, .init(a: $0, b: 0), options: TaskOptions(queue: queue)) }
-            for (index, handle) in handles.enumerated() { #expect(try await handle.result(timeout: .seconds(10)) == index) }
+            for (index, handle) in handles.enumerated() { #expect(try await handle.result(timeout: .seconds(20)) == index) }
         }
         #expect(running.value.most == 3)
     }

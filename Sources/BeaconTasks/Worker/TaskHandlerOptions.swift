@@ -29,23 +29,46 @@ public struct TaskHandlerOptions: Sendable {
     public var retryWhen: @Sendable (any Error) -> Bool
     /// The limits of a run whose message sets none.
     public var timeLimits: TaskTimeLimits
+    /// At most this many runs of the task start per interval in this worker (Celery's `rate_limit`, per worker
+    /// process as there), spread evenly; none when `nil`. Deliveries wait for their turn in the worker, within the
+    /// queue's prefetch.
+    public var rateLimit: TaskRateLimit?
 
     /// Options with these values; by default no automatic retry (``TaskRetry`` still allowed: 4 runs, waits from 1 s,
-    /// full jitter) and no time limit.
+    /// full jitter), no time limit and no rate limit.
     public init(
         retry: RetryPolicy = RetryPolicy(),
         retryWhen: @escaping @Sendable (any Error) -> Bool = { _ in false },
-        timeLimits: TaskTimeLimits = TaskTimeLimits()
+        timeLimits: TaskTimeLimits = TaskTimeLimits(),
+        rateLimit: TaskRateLimit? = nil
     ) {
         self.retry = retry
         self.retryWhen = retryWhen
         self.timeLimits = timeLimits
+        self.rateLimit = rateLimit
     }
 
     /// The limits of a run of `message`: the message's own where it sets them, these otherwise.
     func timeLimits(for message: TaskMessage) -> TaskTimeLimits {
         TaskTimeLimits(soft: message.timeLimits.soft ?? timeLimits.soft, hard: message.timeLimits.hard ?? timeLimits.hard)
     }
+}
+
+/// How many runs of a task may start per interval: `TaskRateLimit(10, per: .seconds(60))` is Celery's `"10/m"`.
+public struct TaskRateLimit: Sendable, Hashable {
+    /// Runs per ``interval``, at least 1.
+    public var count: Int
+    /// The interval, positive.
+    public var interval: Duration
+
+    /// `count` runs per `interval`.
+    public init(_ count: Int, per interval: Duration) {
+        self.count = count
+        self.interval = interval
+    }
+
+    /// The wait between two starts: the interval divided by the count.
+    var spacing: Duration { interval / count }
 }
 
 /// Thrown by a task handler to run the task again later (Celery's `self.retry(countdown=…)`), while its

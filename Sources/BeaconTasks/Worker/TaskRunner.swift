@@ -26,7 +26,33 @@ enum HandlerOutcome: Sendable {
 /// A registered task: how it runs, and its type-erased handler.
 struct RegisteredTask: Sendable {
     let options: TaskHandlerOptions
+    /// The turns of its rate limit; none without one.
+    let turns: RateTurns?
     let run: @Sendable (TaskMessage, TaskContext) async -> HandlerOutcome
+
+    init(options: TaskHandlerOptions, run: @escaping @Sendable (TaskMessage, TaskContext) async -> HandlerOutcome) {
+        self.options = options
+        self.turns = options.rateLimit.map { RateTurns(spacing: $0.spacing) }
+        self.run = run
+    }
+}
+
+/// Evenly spaced starts: each caller of ``wait()`` gets the next free instant, one spacing after the one before,
+/// and sleeps until it (Celery's token bucket of capacity 1).
+final class RateTurns: Sendable {
+    private let spacing: Duration
+    private let next = Mutex(ContinuousClock.now)
+
+    init(spacing: Duration) { self.spacing = spacing }
+
+    func wait() async {
+        let turn = next.withLock { next in
+            let turn = max(next, ContinuousClock.now)
+            next = turn + spacing
+            return turn
+        }
+        if turn > ContinuousClock.now { try? await Task.sleep(until: turn) }
+    }
 }
 
 /// Runs the deliveries of the worker's queues and settles them: result, retry, dead letter, acknowledgement.
@@ -160,6 +186,7 @@ struct TaskRunner: Sendable {
             await deadLetter(delivery, reason: TaskDeadLetter.unknownTask, error: text, queue: queue, channel: channel, logger: logger)
             return
         }
+        await task.turns?.wait()
         let context = TaskContext(message: message, queue: queue, redelivered: delivery.redelivered, logger: logger)
         let limits = task.options.timeLimits(for: message)
         let started = ContinuousClock.now

@@ -148,6 +148,12 @@ public struct TaskWorker: Service {
             registrationErrors.append(TaskWorkerError(.invalidRegistration, error.message))
             return
         }
+        if let rate = options.rateLimit, rate.count < 1 || rate.interval <= .zero {
+            registrationErrors.append(
+                TaskWorkerError(.invalidRegistration, "task \(T.name): a rate limit of \(rate.count) per \(rate.interval) is not a positive rate")
+            )
+            return
+        }
         guard tasks[T.name] == nil else {
             registrationErrors.append(TaskWorkerError(.invalidRegistration, "task \(T.name) is registered twice"))
             return
