@@ -79,6 +79,30 @@ import Testing
         #expect(runs.value.count == 1)
     }
 
+    /// A task the broker confirmed, whose result would come to the channel that is gone: its handle ends at once
+    /// with `closed`, not after its whole timeout.
+    @Test func aLostConnectionEndsTheWaitsForConfirmedTasksAtOnce() async throws {
+        try await PrivateBroker.with { broker in
+            func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
+                var worker = TaskWorker(connection: connection, deadLetterQueue: dead, logger: TaskBroker.logger)
+                worker.register(Slow.self, queue: queue) { _, context in
+                    await sleepIgnoringCancellation(seconds: 3)
+                    return context.redelivered
+                }
+                return worker
+            }
+            try await TaskBroker.withWorker(url: broker.url, makeWorker) { client, _ in
+                let handle = try await client.enqueue(Slow.self, NoArguments(), options: TaskOptions(queue: queue))
+                try await broker.rabbitmqctl("stop_app")
+                let started = ContinuousClock.now
+                let error = try await #require(throws: TaskClientError.self) { try await handle.result(timeout: .seconds(120)) }
+                #expect(error.code == .closed)
+                #expect(ContinuousClock.now - started < .seconds(60))
+                try await broker.rabbitmqctl("start_app")
+            }
+        }
+    }
+
     @Test func whatAnEarlierProcessSpooledIsPublishedByTheNext() async throws {
         let runs = Shared<[String]>([])
         let directory = try TestServices.temporaryDirectory().path

@@ -24,8 +24,9 @@ import Foundation
 /// The client has one channel of its own: it publishes there (mandatory, with publisher confirms) and consumes the
 /// results there (`amq.rabbitmq.reply-to`, no-ack, as RabbitMQ requires: on the channel that publishes the
 /// requests). No reply queue is declared and nothing is left on the broker. A result comes to the client that
-/// enqueued the task, once, while its channel is open: replies to a channel that closed or reconnected meanwhile are
-/// lost (the task still ran), and their handles end with ``TaskClientError/Code/closed`` or a timeout.
+/// enqueued the task, once, while its channel is open: when the connection is lost, the handles of tasks the broker
+/// had confirmed end at once with ``TaskClientError/Code/closed`` (their replies went to the old channel; the tasks
+/// still run), while unconfirmed and spooled ones are published again and wait for their results.
 ///
 /// A task with a countdown or an ETA a second or more ahead goes through the broker's delay ladder (``delays``):
 /// the first such enqueue to a queue declares the ladder and binds the queue to it. Nothing waits in a worker.
@@ -83,6 +84,18 @@ public final class TaskClient: TaskEnqueuer {
         self.logger = logger
         // Ends when the consumer does (``close()``, or the channel closing).
         Task { await table.run(consumer, logger: logger) }
+        // Ends when the connection is closed for good.
+        Task { [table] in
+            for await status in connection.statusUpdates() {
+                guard case .disconnected = status else { continue }
+                table.failConfirmed(
+                    TaskClientError(
+                        .closed,
+                        "the connection to the broker was lost after the task was enqueued: its result cannot come (the task still runs)"
+                    )
+                )
+            }
+        }
     }
 
     /// Enqueues `task` with `arguments`, and returns once the broker has confirmed the message (it is in its queue).
@@ -160,6 +173,7 @@ public final class TaskClient: TaskEnqueuer {
         }
         switch await channel.publish(wire.amqpMessage(mandatory: true)) {
         case .confirmed:
+            if slot != nil { table.confirmed(message.id) }
             logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(plain.routingKey)"])
             metrics.enqueued(message.name, spooled: false)
             return TaskHandle(id: message.id, slot: slot)
@@ -215,6 +229,7 @@ public final class TaskClient: TaskEnqueuer {
             switch await channel.publish(wire.amqpMessage(mandatory: true)) {
             case .confirmed:
                 try? spool.remove(name)
+                table.confirmed(task.taskID)
                 published += 1
             case .returned(let error):
                 logger.error("a spooled task no queue takes was moved aside", metadata: ["task_id": "\(task.taskID)", "error": "\(error)"])
@@ -300,6 +315,9 @@ final class ReplyTable: Sendable {
     /// A slot held weakly: a handle dropped before its result came takes its entry with it.
     private final class Entry {
         weak var slot: ResultSlot?
+        /// The broker confirmed the task on this channel: its reply goes to this channel's direct reply-to, and is
+        /// lost if the connection is (an unconfirmed or spooled task is published again, and replied to anew).
+        var confirmed = false
         /// The slot's identity, compared without loading the weak reference (a load inside the lock could release
         /// the slot's last reference there, and its deinit takes the lock).
         let identity: ObjectIdentifier
@@ -333,6 +351,23 @@ final class ReplyTable: Sendable {
 
     private func take(_ taskID: String) -> ResultSlot? {
         entries.withLock { entries in entries?.removeValue(forKey: taskID)?.slot }
+    }
+
+    /// Notes that the broker confirmed the task `taskID`.
+    func confirmed(_ taskID: String) {
+        entries.withLock { $0?[taskID]?.confirmed = true }
+    }
+
+    /// Settles, with `error`, the slots of the tasks confirmed before the connection was lost: their replies went to
+    /// the old channel. The others keep waiting.
+    func failConfirmed(_ error: TaskClientError) {
+        let slots = entries.withLock { entries -> [ResultSlot] in
+            guard let current = entries else { return [] }
+            let lost = current.filter { $0.value.confirmed }
+            for id in lost.keys { entries?[id] = nil }
+            return lost.values.compactMap(\.slot)
+        }
+        for slot in slots { slot.settle(.failure(error)) }
     }
 
     /// Settles every waiting slot with `error`; later registrations are settled at once.
