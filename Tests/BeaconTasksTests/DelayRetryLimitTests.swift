@@ -1,5 +1,4 @@
 import BeaconAMQP
-import Dispatch
 import Foundation
 import IntegrationSupport
 import Logging
@@ -264,11 +263,12 @@ import Testing
     /// its slot (the next task runs while it still runs), and dead-letters it.
     @Test func theHardLimitGivesUpTheSlot() async throws {
         let stillRunning = Shared(false)
+        let gate = Gate()
         func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
             worker(connection, concurrency: 1) { worker, _ in
                 worker.register(Slow.self, queue: queue) { _, _ in
                     stillRunning.update { $0 = true }
-                    await sleepIgnoringCancellation(seconds: 4)
+                    await gate.wait()
                     stillRunning.update { $0 = false }
                     return false
                 }
@@ -289,6 +289,7 @@ import Testing
             let letter = try #require(try await TaskBroker.take(1, from: dead, tools: tools).first)
             #expect(letter.properties.headers[TaskDeadLetter.reasonHeader]?.stringValue == TaskDeadLetter.timeLimit)
             #expect(letter.properties.correlationID == slow.id)
+            gate.open()
         }
     }
 
@@ -350,6 +351,8 @@ import Testing
                 "application:set_env(rabbit, channel_tick_interval, 1000), application:set_env(rabbit, consumer_timeout, 2000)."
             )
             let runs = Shared<[Bool]>([])
+            // The first run holds its delivery until the test has the result of the second.
+            let gate = Gate()
             func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
                 worker(connection) { worker, _ in
                     worker.register(Slow.self, queue: queue) { _, context in
@@ -357,7 +360,7 @@ import Testing
                             runs.append(context.redelivered)
                             return runs.count == 1
                         }
-                        if first { await sleepIgnoringCancellation(seconds: 5) }
+                        if first { await gate.wait() }
                         return context.redelivered
                     }
                     worker.register(Sum.self, queue: queue) { arguments, _ in arguments.a + arguments.b }
@@ -365,18 +368,12 @@ import Testing
             }
             try await TaskBroker.withWorker(url: broker.url, delays: delays, makeWorker) { client, _ in
                 let handle = try await client.enqueue(Slow.self, NoArguments(), options: TaskOptions(queue: queue))
-                #expect(try await handle.result(timeout: .seconds(30)))
+                #expect(try await handle.result(timeout: .seconds(60)))
+                gate.open()
                 #expect(try await client.enqueue(Sum.self, .init(a: 2, b: 2), options: TaskOptions(queue: queue)).result(timeout: .seconds(10)) == 4)
             }
             #expect(runs.value.first == false)
             #expect(runs.value.dropFirst().first == true)
         }
-    }
-}
-
-/// Waits `seconds` without noticing cancellation: a handler that cannot be stopped.
-func sleepIgnoringCancellation(seconds: Double) async {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { continuation.resume() }
     }
 }

@@ -82,11 +82,13 @@ import Testing
     /// A task the broker confirmed, whose result would come to the channel that is gone: its handle ends at once
     /// with `closed`, not after its whole timeout.
     @Test func aLostConnectionEndsTheWaitsForConfirmedTasksAtOnce() async throws {
+        let gate = Gate()
         try await PrivateBroker.with { broker in
             func makeWorker(_ connection: AMQPConnection) -> TaskWorker {
                 var worker = TaskWorker(connection: connection, deadLetterQueue: dead, logger: TaskBroker.logger)
                 worker.register(Slow.self, queue: queue) { _, context in
-                    await sleepIgnoringCancellation(seconds: 3)
+                    // Running until the test has seen the connection go (rabbitmqctl alone takes seconds).
+                    await gate.wait()
                     return context.redelivered
                 }
                 return worker
@@ -98,6 +100,7 @@ import Testing
                 let error = try await #require(throws: TaskClientError.self) { try await handle.result(timeout: .seconds(120)) }
                 #expect(error.code == .closed)
                 #expect(ContinuousClock.now - started < .seconds(60))
+                gate.open()
                 try await broker.rabbitmqctl("start_app")
             }
         }

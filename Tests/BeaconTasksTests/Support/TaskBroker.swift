@@ -148,6 +148,36 @@ struct Kaboom: Error, CustomStringConvertible {
     var description: String { "kaboom: \(why)" }
 }
 
+/// What a handler that cannot be stopped waits on (it ignores cancellation) until the test opens it: a handler
+/// "still running" for exactly as long as the test needs, however loaded the machine.
+final class Gate: Sendable {
+    private struct State {
+        var isOpen = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let open = state.withLock { state -> Bool in
+                if !state.isOpen { state.waiting.append(continuation) }
+                return state.isOpen
+            }
+            if open { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+}
+
 /// A value that handlers running concurrently and the test share.
 final class Shared<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
