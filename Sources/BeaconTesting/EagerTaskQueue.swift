@@ -57,7 +57,7 @@ public final class EagerTaskQueue: TaskEnqueuer {
             } catch let failure as TaskFailure {
                 return .failure(taskID: id, failure)
             } catch {
-                return .failure(taskID: id, TaskFailure(type: String(describing: type(of: error)), message: String(describing: error)))
+                return .failure(taskID: id, TaskFailure(describing: error))
             }
         }
         state.withLock { $0.handlers[T.name] = run }
@@ -66,20 +66,7 @@ public final class EagerTaskQueue: TaskEnqueuer {
     /// Records the task and, when a handler is registered for it, runs it before returning.
     public func enqueue<T: TaskDefinition>(_ task: T.Type, _ arguments: T.Arguments, options: TaskOptions?) async throws -> TaskHandle<T> {
         let options = options ?? T.defaultOptions
-        let json: JSONValue
-        do {
-            json = try TaskCoding.encode(arguments)
-        } catch {
-            throw TaskEncodingError(.invalidArguments, "task \(T.name): arguments do not encode: \(error)")
-        }
-        switch json {
-        case .object, .array: break
-        default:
-            throw TaskEncodingError(
-                .invalidArguments,
-                "task \(T.name): arguments encode to \(json.kind); they must encode to an object (kwargs) or an array (args)"
-            )
-        }
+        let json = try TaskCoding.arguments(arguments, of: T.self)
         let id = options.taskID ?? UUID().uuidString.lowercased()
         let handler = state.withLock { state in
             state.enqueued.append(Enqueued(name: T.name, id: id, arguments: json, options: options))

@@ -153,8 +153,14 @@ public final class TaskClient: TaskEnqueuer {
 
     private func publish<T: TaskDefinition>(_ message: TaskMessage, wantsResult: Bool) async throws -> TaskHandle<T> {
         let plain = message.wire()
-        var wire = plain
         let task = "task \(message.name) \(message.id) to queue '\(plain.routingKey)'"
+        // Checked before anything is spooled: a delay the ladder cannot take is refused at enqueue.
+        let delayed: TaskWireMessage?
+        do {
+            delayed = try delayedForm(of: plain, eta: message.eta)
+        } catch {
+            throw TaskEncodingError(.invalidOptions, "\(task): \(error.message)")
+        }
         // Registered before the publish: a fast worker's result can come before the confirm.
         let slot = wantsResult ? table.register(message.id) : nil
         if let spool, !isConnected {
@@ -163,15 +169,8 @@ public final class TaskClient: TaskEnqueuer {
             metrics.enqueued(message.name, spooled: true)
             return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
         }
-        if let eta = message.eta, eta.timeIntervalSinceNow >= 1 {
-            do {
-                wire = try plain.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
-            } catch {
-                throw TaskEncodingError(.invalidOptions, "\(task): \(error.message)")
-            }
-            try await bindToDelays(message.queue ?? plain.routingKey, task: task)
-        }
-        switch await channel.publish(wire.amqpMessage(mandatory: true)) {
+        if delayed != nil { try await bindToDelays(plain.routingKey, task: task) }
+        switch await channel.publish((delayed ?? plain).amqpMessage(mandatory: true)) {
         case .confirmed:
             if slot != nil { table.confirmed(message.id) }
             logger.debug("enqueued", metadata: ["task": "\(message.name)", "task_id": "\(message.id)", "queue": "\(plain.routingKey)"])
@@ -190,6 +189,12 @@ public final class TaskClient: TaskEnqueuer {
             metrics.enqueued(message.name, spooled: true)
             return TaskHandle(id: message.id, slot: slot, acceptance: .spooled)
         }
+    }
+
+    /// `wire` routed through the ladder for what is left until `eta`; `nil` when less than a second is left.
+    private func delayedForm(of wire: TaskWireMessage, eta: Date?) throws(DelayedDeliveryError) -> TaskWireMessage? {
+        guard let eta, eta.timeIntervalSinceNow >= 1 else { return nil }
+        return try wire.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
     }
 
     private var isConnected: Bool {
@@ -219,14 +224,12 @@ public final class TaskClient: TaskEnqueuer {
                 logger.error("a spooled task that does not read was moved aside", metadata: ["file": "\(name).unreadable"])
                 continue
             }
-            var wire = task.wire
-            if let eta = task.eta, eta.timeIntervalSinceNow >= 1,
-                let delayed = try? wire.delayed(by: .seconds(eta.timeIntervalSinceNow), through: delays)
-            {
-                guard (try? await bindToDelays(wire.routingKey, task: "spooled task \(task.taskID)")) != nil else { break }
-                wire = delayed
+            // What is left of its delay; past its eta it goes straight to its queue.
+            let delayed = try? delayedForm(of: task.wire, eta: task.eta)
+            if delayed != nil {
+                guard (try? await bindToDelays(task.wire.routingKey, task: "spooled task \(task.taskID)")) != nil else { break }
             }
-            switch await channel.publish(wire.amqpMessage(mandatory: true)) {
+            switch await channel.publish((delayed ?? task.wire).amqpMessage(mandatory: true)) {
             case .confirmed:
                 try? spool.remove(name)
                 table.confirmed(task.taskID)

@@ -17,7 +17,8 @@ public final class TaskMetrics: Sendable {
 
     private struct Key: Hashable {
         let label: String
-        let dimensions: [String]
+        let task: String
+        let value: String
     }
 
     private let counters = Mutex<[Key: Counter]>([:])
@@ -30,11 +31,11 @@ public final class TaskMetrics: Sendable {
     }
 
     func enqueued(_ task: String, spooled: Bool) {
-        counter("beacon_tasks_enqueued_total", [("task", task), ("acceptance", spooled ? "spooled" : "confirmed")]).increment()
+        counter("beacon_tasks_enqueued_total", task: task, "acceptance", spooled ? "spooled" : "confirmed").increment()
     }
 
     func count(_ task: String, _ outcome: Outcome) {
-        counter("beacon_tasks_total", [("task", task), ("outcome", outcome.rawValue)]).increment()
+        counter("beacon_tasks_total", task: task, "outcome", outcome.rawValue).increment()
     }
 
     func runtime(_ task: String, _ duration: Duration) {
@@ -53,11 +54,11 @@ public final class TaskMetrics: Sendable {
     }
 
     /// Made once per label and dimensions: making a metric goes through the backend's registry.
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Key(label: label, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+    private func counter(_ label: String, task: String, _ dimension: String, _ value: String) -> Counter {
+        let key = Key(label: label, task: task, value: value)
         return counters.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            let counter = Counter(label: label, dimensions: [("task", task), (dimension, value)], factory: factory)
             counters[key] = counter
             return counter
         }

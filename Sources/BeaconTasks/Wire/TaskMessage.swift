@@ -132,21 +132,11 @@ public struct TaskMessage: Sendable, Hashable {
         options: TaskOptions? = nil,
         now: Date = Date()
     ) throws(TaskEncodingError) {
-        let value: JSONValue
-        do {
-            value = try TaskCoding.encode(arguments)
-        } catch {
-            throw TaskEncodingError(.invalidArguments, "task \(Task.name): arguments do not encode: \(error)")
-        }
         let options = options ?? Task.defaultOptions
-        switch value {
+        switch try TaskCoding.arguments(arguments, of: Task.self) {
         case .object(let kwargs): try self.init(name: Task.name, kwargs: kwargs, options: options, now: now)
         case .array(let args): try self.init(name: Task.name, args: args, options: options, now: now)
-        default:
-            throw TaskEncodingError(
-                .invalidArguments,
-                "task \(Task.name): arguments encode to \(value.kind); they must encode to an object (kwargs) or an array (args)"
-            )
+        default: preconditionFailure("TaskCoding.arguments gives an object or an array")
         }
     }
 

@@ -186,7 +186,7 @@ public struct TaskWorker: Service {
                 return .failed(failure, retryable: retryWhen(failure))
             } catch {
                 return .failed(
-                    TaskFailure(type: String(describing: type(of: error)), message: String(describing: error)),
+                    TaskFailure(describing: error),
                     retryable: retryWhen(error)
                 )
             }

@@ -65,6 +65,25 @@ extension JSONDocument {
 /// How Beacon turns `Codable` task arguments and outputs into JSON values and back: `JSONEncoder`/`JSONDecoder`,
 /// dates as Celery writes them (ISO 8601, microseconds, `+00:00`), and read back from any ISO 8601 form Python writes.
 package enum TaskCoding {
+    /// A task's arguments as they travel: a JSON object (kwargs) or array (args). Throws
+    /// ``TaskEncodingError/Code/invalidArguments`` when they do not encode, or encode to anything else.
+    package static func arguments<Task: TaskDefinition>(_ arguments: Task.Arguments, of task: Task.Type) throws(TaskEncodingError) -> JSONValue {
+        let value: JSONValue
+        do {
+            value = try encode(arguments)
+        } catch {
+            throw TaskEncodingError(.invalidArguments, "task \(Task.name): arguments do not encode: \(error)")
+        }
+        switch value {
+        case .object, .array: return value
+        default:
+            throw TaskEncodingError(
+                .invalidArguments,
+                "task \(Task.name): arguments encode to \(value.kind); they must encode to an object (kwargs) or an array (args)"
+            )
+        }
+    }
+
     /// `value` as a JSON value.
     package static func encode(_ value: some Encodable) throws -> JSONValue {
         // As is: a round trip through Codable would lose the members' order (keyed containers have none).

@@ -21,6 +21,11 @@ public struct TaskFailure: Error, Sendable, Hashable, CustomStringConvertible {
         self.arguments = [.string(message)]
     }
 
+    /// A Swift error as a failure: its type's name and its description (module `beacon`).
+    public init(describing error: any Error) {
+        self.init(type: String(describing: Swift.type(of: error)), message: String(describing: error))
+    }
+
     /// The failure a result's `result` member describes; `nil` when it is not such an object (no `exc_type`).
     public init?(json: JSONValue) {
         guard let type = json["exc_type"]?.stringValue else { return nil }
